@@ -1,0 +1,31 @@
+"""Settings for `make test`: same database and broker choice as local, fast hashing."""
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+ACCOUNT_RATE_LIMITS = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a real worker process started by a test can open it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-peerloop.sqlite3")}
+
+# Tests that need no worker run tasks in-process; worker tests start a real
+# worker against the configured broker instead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    **(
+        {
+            "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),
+            "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),
+            "processed_folder": str(VAR_DIR / "test-broker" / "processed"),
+        }
+        if CELERY_BROKER_URL.startswith("filesystem://")
+        else {}
+    ),
+}
+BROKER_DATA_DIR = VAR_DIR / "test-broker"

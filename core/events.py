@@ -1,0 +1,160 @@
+"""The domain-event path.
+
+Producers call `emit()` inside the transaction that makes the change; the
+event row commits or rolls back with it. After commit a Celery task fans the
+event out to every consumer subscribed to its verb. Consumers register with
+`@consumer(...)` in their app's `handlers.py` (imported from AppConfig.ready),
+so producers never import consumers.
+
+A consumer applies an event at most once: `consume()` writes a
+(consumer, event) row in the same transaction as the consumer's effect. A
+redelivered message, a retried task or a second worker racing on the same
+event finds the row (or blocks on its unique index) and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+
+from .models import ConsumedEvent, Event
+
+logger = logging.getLogger(__name__)
+
+ALL_VERBS = "*"
+
+
+class Verb:
+    """Event verbs emitted by the cohorts app; other apps add their own."""
+
+    COHORT_CREATED = "cohort_created"
+    COHORT_UPDATED = "cohort_updated"
+    COHORT_STATE_CHANGED = "cohort_state_changed"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    MEMBER_ROLE_CHANGED = "member_role_changed"
+    MEMBER_MOVED_SQUAD = "member_moved_squad"
+    SQUAD_CREATED = "squad_created"
+    SQUAD_RENAMED = "squad_renamed"
+    SQUAD_DELETED = "squad_deleted"
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    verbs: frozenset[str]
+    handler: Callable[[Event], Any]
+
+    def wants(self, verb: str) -> bool:
+        return ALL_VERBS in self.verbs or verb in self.verbs
+
+
+_registry: dict[str, Consumer] = {}
+
+
+def consumer(name: str, *, verbs: Iterable[str]) -> Callable:
+    """Register `handler(event)` for the given verbs (or `ALL_VERBS`)."""
+
+    def register(handler: Callable[[Event], Any]) -> Callable[[Event], Any]:
+        existing = _registry.get(name)
+        if existing and existing.handler is not handler:
+            # Re-importing a module (autoreload) re-registers the same name.
+            logger.debug("replacing consumer %s", name)
+        _registry[name] = Consumer(name=name, verbs=frozenset(verbs), handler=handler)
+        return handler
+
+    return register
+
+
+def unregister(name: str) -> None:
+    _registry.pop(name, None)
+
+
+def consumers() -> list[Consumer]:
+    return list(_registry.values())
+
+
+def consumers_for(verb: str) -> list[Consumer]:
+    return [c for c in _registry.values() if c.wants(verb)]
+
+
+def get_consumer(name: str) -> Consumer | None:
+    return _registry.get(name)
+
+
+def emit(
+    verb: str,
+    *,
+    organization,
+    actor=None,
+    cohort=None,
+    subject: models.Model | None = None,
+    payload: dict | None = None,
+) -> Event:
+    """Record an event inside the caller's transaction and dispatch it after commit."""
+    event = Event.objects.create(
+        organization=organization,
+        cohort=cohort,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        verb=verb,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        payload=payload or {},
+    )
+    schedule_dispatch(event.pk)
+    return event
+
+
+def schedule_dispatch(event_id) -> None:
+    from .tasks import dispatch_event_task
+
+    transaction.on_commit(lambda: dispatch_event_task.delay(str(event_id)))
+
+
+def dispatch(event_id: str) -> int:
+    """Enqueue one consume task per subscribed consumer; returns how many."""
+    from .tasks import consume_event_task
+
+    verb = Event.objects.filter(pk=event_id).values_list("verb", flat=True).first()
+    if verb is None:
+        return 0
+    targets = consumers_for(verb)
+    for target in targets:
+        consume_event_task.delay(target.name, str(event_id))
+    return len(targets)
+
+
+def consume(consumer_name: str, event_id: str) -> bool:
+    """Apply one event to one consumer exactly once. Returns False when the
+    event was already consumed (or no longer exists)."""
+    target = _registry.get(consumer_name)
+    if target is None:
+        raise LookupError(f"No consumer named {consumer_name!r} is registered.")
+    with transaction.atomic():
+        event = Event.objects.filter(pk=event_id).first()
+        if event is None:
+            return False
+        try:
+            with transaction.atomic():
+                ConsumedEvent.objects.create(consumer=consumer_name, event_id=event.pk)
+        except IntegrityError:
+            return False
+        target.handler(event)
+    return True
+
+
+def unconsumed_events(consumer_name: str):
+    """Events a consumer subscribes to but has not applied, oldest first."""
+    target = _registry[consumer_name]
+    events = Event.objects.exclude(
+        pk__in=ConsumedEvent.objects.filter(consumer=consumer_name).values("event_id")
+    )
+    if ALL_VERBS not in target.verbs:
+        events = events.filter(verb__in=target.verbs)
+    return events.order_by("occurred_at")

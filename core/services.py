@@ -1,0 +1,67 @@
+"""Writes owned by the platform: personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .errors import ApplicationError
+from .models import ApiToken
+
+TOKEN_PREFIX = "plk_"  # noqa: S105 - a public marker that makes leaked keys easy to find
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
+    """Create a token for the actor. Returns the token and the key, which is
+    shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Please correct the errors below.",
+                               errors={"name": ["Give the token a name, e.g. what uses it."]})
+    if len(name) > 100:
+        raise ApplicationError("Please correct the errors below.",
+                               errors={"name": ["Use at most 100 characters."]})
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name, prefix=key[: len(TOKEN_PREFIX) + 6], key_hash=hash_key(key)
+    )
+    audit.record(actor=actor, action="api_token.create", target=token,
+                 organization=actor.organization, changes={"name": [None, name]})
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        raise ApplicationError("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="api_token.revoke", target=token,
+                     organization=actor.organization, changes={"revoked": [False, True]})
+    return token
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_key(key), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute: a busy integration would otherwise
+    # write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
