@@ -14,8 +14,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real worker process started by a test can open it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-peerloop.sqlite3")}
 
-# Tests that need no worker run tasks in-process; worker tests start a real
-# worker against the configured broker instead.
+# Tests that need no worker run tasks in-process after commit; worker tests
+# switch this off and start a real worker against the configured broker.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     **(
