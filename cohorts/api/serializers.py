@@ -114,6 +114,10 @@ class SquadSerializer(serializers.ModelSerializer):
         model = Squad
         fields = ["id", "cohort", "name", "member_count", "created_at"]
         read_only_fields = ["id", "member_count", "created_at"]
+        # The service checks the name (case-insensitively) and answers on the `name`
+        # field; DRF's generated unique-together check would preempt it with a
+        # non-field "must make a unique set".
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,6 +133,9 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = CohortMembership
         fields = ["id", "cohort", "user", "user_detail", "role", "squad", "joined_at"]
         read_only_fields = ["id", "user_detail", "joined_at"]
+        # The service refuses a second membership on the `user` field ("... is already
+        # in this cohort"); DRF's generated unique-together check would preempt it.
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

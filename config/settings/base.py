@@ -201,12 +201,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DATA_DIR / "queue"),
         "processed_folder": str(BROKER_DATA_DIR / "processed"),
         "store_processed": False,
+        # Poll often: the filesystem transport has no push, and its default
+        # one-second poll makes the demo feel slow.
+        "polling_interval": 0.2,
     }
 else:
     # Redis re-delivers an unacknowledged message after this many seconds. It
     # must exceed the longest task (time limits below) and any countdown, or a
     # slow task would run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    }
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

@@ -11,8 +11,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 ACCOUNT_RATE_LIMITS = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a real worker process started by a test can open it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-peerloop.sqlite3")}
+    # A file, not memory, so a real worker process started by a test can open
+    # it; one per test run, so runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-peerloop-{os.getpid()}.sqlite3")}
 
 # Tests that need no worker run tasks in-process after commit; worker tests
 # switch this off and start a real worker against the configured broker.

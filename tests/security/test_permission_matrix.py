@@ -1,0 +1,596 @@
+"""Who may do what: every API endpoint and every portal page, for every role.
+
+Read a row of a matrix left to right: the status each role gets for that
+request against the standard organisation (`world` in tests/conftest.py):
+
+* hr_admin, analyst: organisation roles;
+* facilitator, expert, peer_mentor, learner: members of `cohort` (squad "Alpha");
+* outsider: in the organisation, in no cohort;
+* `other_cohort` is a cohort of the same organisation that none of them is in.
+
+The rules the matrices encode (core/policy.py): HR admins manage everything in
+their organisation; analysts read cohorts, people and events; facilitators run
+the cohorts they facilitate (members, squads, settings) and may create cohorts;
+experts, peer mentors and learners see the cohorts they belong to. A visible
+object the user may not change is a 403; an invisible one is a 404. Anonymous
+callers get a 401 from the API and the login page from the portal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from cohorts.models import CohortMembership, CohortRole, User
+from core import audit
+from core.events import Verb, emit
+from core.models import ApiToken, AuditEntry
+from core.services import hash_key
+from tests.conftest import World
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "hr_admin", "analyst", "facilitator", "expert", "peer_mentor", "learner", "outsider")
+SIGNED_IN_ROLES = ROLES[1:]
+
+# Portal outcomes that are not a plain status code.
+LOGIN = "login"  # redirected to the sign-in page
+MOVED = "moved"  # redirected somewhere other than the sign-in page (the action's next page)
+
+
+def make_token(user, name: str = "integration") -> ApiToken:
+    key = "plk_" + secrets.token_urlsafe(16)
+    return ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_key(key))
+
+
+@dataclass
+class Scene:
+    """The standard organisation plus the records the requests point at."""
+
+    w: World
+    user: User | None  # who is asking; None when anonymous
+
+    @cached_property
+    def colleague(self) -> User:
+        """Another person of the organisation, in no cohort, owning an API token."""
+        return UserFactory(organization=self.w.org, email="colleague@acme.example",
+                           full_name="Colleague")
+
+    @cached_property
+    def colleague_token(self) -> ApiToken:
+        return make_token(self.colleague)
+
+    @cached_property
+    def own_token(self) -> ApiToken:
+        return make_token(self.user) if self.user else self.colleague_token
+
+    @property
+    def me(self) -> User:
+        return self.user or self.colleague
+
+    @cached_property
+    def learner_membership(self) -> CohortMembership:
+        return CohortMembership.objects.get(cohort=self.w.cohort, user=self.w.learner)
+
+    @cached_property
+    def cohort_event(self):
+        """Something the HR admin did in `cohort`."""
+        return emit(Verb.COHORT_UPDATED, organization=self.w.org, actor=self.w.hr_admin,
+                    cohort=self.w.cohort, subject=self.w.cohort)
+
+    @cached_property
+    def other_cohort_event(self):
+        return emit(Verb.COHORT_UPDATED, organization=self.w.org, actor=self.w.hr_admin,
+                    cohort=self.w.other_cohort, subject=self.w.other_cohort)
+
+    @cached_property
+    def learner_event(self):
+        """Something the learner did outside any cohort (updated their profile)."""
+        return emit(Verb.USER_UPDATED, organization=self.w.org, actor=self.w.learner,
+                    subject=self.w.learner)
+
+    @cached_property
+    def own_event(self):
+        return emit(Verb.USER_UPDATED, organization=self.w.org, actor=self.me, subject=self.me)
+
+    @cached_property
+    def audit_entry(self) -> AuditEntry:
+        return audit.record(actor=self.w.hr_admin, action="cohort.update", target=self.w.cohort,
+                            organization=self.w.org, changes={"name": ["Old", "New"]})
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: Api | Page
+    data: Callable[[Scene], dict] | None = None
+
+
+class Api:
+    """A URL under /api/v1/, with {placeholders} filled from the scene."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.collection = path.split("/")[0]
+
+    def __call__(self, s: Scene) -> str:
+        return "/api/v1/" + self.path.format(
+            cohort=s.w.cohort.pk, other_cohort=s.w.other_cohort.pk, squad=s.w.squad.pk,
+            template=s.w.template.pk, colleague=s.colleague.pk, me=s.me.pk,
+            learner_membership=s.learner_membership.pk, cohort_event=s.cohort_event.pk,
+            other_cohort_event=s.other_cohort_event.pk, own_event=s.own_event.pk,
+            audit_entry=s.audit_entry.pk, own_token=s.own_token.pk,
+            colleague_token=s.colleague_token.pk,
+        )
+
+
+class Page:
+    """A named portal URL; keyword arguments are filled from the scene."""
+
+    def __init__(self, name: str, **kwargs: Callable[[Scene], int]):
+        self.name = name
+        self.kwargs = kwargs
+
+    def __call__(self, s: Scene) -> str:
+        return reverse(self.name, kwargs={key: value(s) for key, value in self.kwargs.items()})
+
+
+def cohort_payload(s: Scene) -> dict:
+    return {"name": "Renamed cohort", "description": "New words", "state": "active",
+            "timezone": "Europe/Berlin", "start_date": "2027-03-01", "end_date": "2027-04-11"}
+
+
+# --- API ------------------------------------------------------------------------
+
+API_CALLS: dict[str, Call] = {
+    "api root":                          Call("get", Api("")),
+    "GET me":                            Call("get", Api("me/")),
+    "PATCH me":                          Call("patch", Api("me/"), lambda s: {"title": "Team lead"}),
+    "PUT me":                            Call("put", Api("me/"), lambda s: {"title": "Team lead"}),
+    "GET organization":                  Call("get", Api("organization/")),
+    "PATCH organization":                Call("patch", Api("organization/"), lambda s: {"name": "Mine"}),
+    "list users":                        Call("get", Api("users/")),
+    "GET colleague":                     Call("get", Api("users/{colleague}/")),
+    "POST user":                         Call("post", Api("users/"),
+                                              lambda s: {"email": "new@acme.example", "full_name": "New"}),
+    "PATCH colleague":                   Call("patch", Api("users/{colleague}/"),
+                                              lambda s: {"title": "Manager"}),
+    "PATCH myself via users/":           Call("patch", Api("users/{me}/"), lambda s: {"title": "Lead"}),
+    "DELETE colleague":                  Call("delete", Api("users/{colleague}/")),
+    "list cohorts":                      Call("get", Api("cohorts/")),
+    "GET cohort":                        Call("get", Api("cohorts/{cohort}/")),
+    "GET other_cohort":                  Call("get", Api("cohorts/{other_cohort}/")),
+    "POST cohort":                       Call("post", Api("cohorts/"),
+                                              lambda s: {"name": "Autumn", "start_date": "2027-09-06"}),
+    "PUT cohort":                        Call("put", Api("cohorts/{cohort}/"), cohort_payload),
+    "PATCH cohort":                      Call("patch", Api("cohorts/{cohort}/"),
+                                              lambda s: {"description": "New words"}),
+    "PATCH other_cohort":                Call("patch", Api("cohorts/{other_cohort}/"),
+                                              lambda s: {"description": "New words"}),
+    "DELETE cohort":                     Call("delete", Api("cohorts/{cohort}/")),
+    "list squads":                       Call("get", Api("squads/")),
+    "GET squad":                         Call("get", Api("squads/{squad}/")),
+    "POST squad in cohort":              Call("post", Api("squads/"),
+                                              lambda s: {"cohort": s.w.cohort.pk, "name": "Beta"}),
+    "PUT squad":                         Call("put", Api("squads/{squad}/"), lambda s: {"name": "Alpha 2"}),
+    "PATCH squad":                       Call("patch", Api("squads/{squad}/"), lambda s: {"name": "Alpha 2"}),
+    "DELETE squad":                      Call("delete", Api("squads/{squad}/")),
+    "list memberships":                  Call("get", Api("memberships/")),
+    "GET learner's membership":          Call("get", Api("memberships/{learner_membership}/")),
+    "POST membership in cohort":         Call("post", Api("memberships/"), lambda s: {
+                                             "cohort": s.w.cohort.pk, "user": s.colleague.pk,
+                                             "role": "learner"}),
+    "PUT learner's membership":          Call("put", Api("memberships/{learner_membership}/"),
+                                              lambda s: {"role": "peer_mentor", "squad": s.w.squad.pk}),
+    "PATCH learner's membership":        Call("patch", Api("memberships/{learner_membership}/"),
+                                              lambda s: {"role": "peer_mentor"}),
+    "DELETE learner's membership":       Call("delete", Api("memberships/{learner_membership}/")),
+    "list journey templates":            Call("get", Api("journey-templates/")),
+    "GET journey template":              Call("get", Api("journey-templates/{template}/")),
+    "POST journey template":             Call("post", Api("journey-templates/"), lambda s: {"name": "X"}),
+    "PATCH journey template":            Call("patch", Api("journey-templates/{template}/"),
+                                              lambda s: {"name": "X"}),
+    "DELETE journey template":           Call("delete", Api("journey-templates/{template}/")),
+    "list events":                       Call("get", Api("events/")),
+    "GET event in cohort":               Call("get", Api("events/{cohort_event}/")),
+    "GET event in other_cohort":         Call("get", Api("events/{other_cohort_event}/")),
+    "GET own event":                     Call("get", Api("events/{own_event}/")),
+    "POST event":                        Call("post", Api("events/"), lambda s: {"verb": "x"}),
+    "DELETE event in cohort":            Call("delete", Api("events/{cohort_event}/")),
+    "list audit entries":                Call("get", Api("audit-entries/")),
+    "GET audit entry":                   Call("get", Api("audit-entries/{audit_entry}/")),
+    "POST audit entry":                  Call("post", Api("audit-entries/"), lambda s: {"action": "x"}),
+    "DELETE audit entry":                Call("delete", Api("audit-entries/{audit_entry}/")),
+    "list tokens":                       Call("get", Api("tokens/")),
+    "GET own token":                     Call("get", Api("tokens/{own_token}/")),
+    "GET colleague's token":             Call("get", Api("tokens/{colleague_token}/")),
+    "POST token":                        Call("post", Api("tokens/"), lambda s: {"name": "sync"}),
+    "PATCH own token":                   Call("patch", Api("tokens/{own_token}/"), lambda s: {"name": "x"}),
+    "DELETE own token":                  Call("delete", Api("tokens/{own_token}/")),
+    "DELETE colleague's token":          Call("delete", Api("tokens/{colleague_token}/")),
+}
+
+API_MATRIX: dict[str, tuple[int, ...]] = {
+    #                                    anon   hr  anlst facil exprt mentr lrnr  outsdr
+    "api root":                          (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET me":                            (401, 200, 200, 200, 200, 200, 200, 200),
+    "PATCH me":                          (401, 200, 200, 200, 200, 200, 200, 200),
+    "PUT me":                            (401, 405, 405, 405, 405, 405, 405, 405),
+    "GET organization":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "PATCH organization":                (401, 405, 405, 405, 405, 405, 405, 405),
+    "list users":                        (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET colleague":                     (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST user":                         (401, 201, 403, 403, 403, 403, 403, 403),
+    "PATCH colleague":                   (401, 200, 403, 403, 403, 403, 403, 403),
+    "PATCH myself via users/":           (401, 200, 200, 200, 200, 200, 200, 200),
+    "DELETE colleague":                  (401, 405, 405, 405, 405, 405, 405, 405),
+    "list cohorts":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET cohort":                        (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET other_cohort":                  (401, 200, 200, 404, 404, 404, 404, 404),
+    "POST cohort":                       (401, 201, 403, 201, 403, 403, 403, 403),
+    "PUT cohort":                        (401, 200, 403, 200, 403, 403, 403, 404),
+    "PATCH cohort":                      (401, 200, 403, 200, 403, 403, 403, 404),
+    "PATCH other_cohort":                (401, 200, 403, 404, 404, 404, 404, 404),
+    "DELETE cohort":                     (401, 204, 403, 403, 403, 403, 403, 404),
+    "list squads":                       (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET squad":                         (401, 200, 200, 200, 200, 200, 200, 404),
+    # The outsider cannot see the cohort, so for them it is an unknown id (a field error).
+    "POST squad in cohort":              (401, 201, 403, 201, 403, 403, 403, 400),
+    "PUT squad":                         (401, 200, 403, 200, 403, 403, 403, 404),
+    "PATCH squad":                       (401, 200, 403, 200, 403, 403, 403, 404),
+    "DELETE squad":                      (401, 204, 403, 204, 403, 403, 403, 404),
+    "list memberships":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's membership":          (401, 200, 200, 200, 200, 200, 200, 404),
+    "POST membership in cohort":         (401, 201, 403, 201, 403, 403, 403, 400),
+    "PUT learner's membership":          (401, 200, 403, 200, 403, 403, 403, 404),
+    "PATCH learner's membership":        (401, 200, 403, 200, 403, 403, 403, 404),
+    "DELETE learner's membership":       (401, 204, 403, 204, 403, 403, 403, 404),
+    "list journey templates":            (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET journey template":              (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST journey template":             (401, 405, 405, 405, 405, 405, 405, 405),
+    "PATCH journey template":            (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE journey template":           (401, 405, 405, 405, 405, 405, 405, 405),
+    "list events":                       (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET event in cohort":               (401, 200, 200, 200, 404, 404, 404, 404),
+    "GET event in other_cohort":         (401, 200, 200, 404, 404, 404, 404, 404),
+    "GET own event":                     (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST event":                        (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE event in cohort":            (401, 405, 405, 405, 405, 405, 405, 405),
+    "list audit entries":                (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET audit entry":                   (401, 200, 404, 404, 404, 404, 404, 404),
+    "POST audit entry":                  (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE audit entry":                (401, 405, 405, 405, 405, 405, 405, 405),
+    "list tokens":                       (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET own token":                     (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET colleague's token":             (401, 404, 404, 404, 404, 404, 404, 404),
+    "POST token":                        (401, 201, 201, 201, 201, 201, 201, 201),
+    "PATCH own token":                   (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE own token":                  (401, 204, 204, 204, 204, 204, 204, 204),
+    "DELETE colleague's token":          (401, 404, 404, 404, 404, 404, 404, 404),
+}
+
+# What each role finds in a list: labels resolved by `list_labels` below.
+EVERY_MEMBER = {"facilitator", "expert", "peer mentor", "learner"}
+LIST_MATRIX: dict[str, dict[str, set[str]]] = {
+    "users/": {role: {"everyone in the organisation"} for role in SIGNED_IN_ROLES},
+    "cohorts/": {
+        "hr_admin": {"cohort", "other_cohort"}, "analyst": {"cohort", "other_cohort"},
+        "facilitator": {"cohort"}, "expert": {"cohort"}, "peer_mentor": {"cohort"},
+        "learner": {"cohort"}, "outsider": set(),
+    },
+    "squads/": {
+        "hr_admin": {"Alpha"}, "analyst": {"Alpha"}, "facilitator": {"Alpha"}, "expert": {"Alpha"},
+        "peer_mentor": {"Alpha"}, "learner": {"Alpha"}, "outsider": set(),
+    },
+    "memberships/": {
+        "hr_admin": EVERY_MEMBER, "analyst": EVERY_MEMBER, "facilitator": EVERY_MEMBER,
+        "expert": EVERY_MEMBER, "peer_mentor": EVERY_MEMBER, "learner": EVERY_MEMBER,
+        "outsider": set(),
+    },
+    "journey-templates/": {role: {"template"} for role in SIGNED_IN_ROLES},
+    "events/": {
+        "hr_admin": {"event in cohort", "event in other_cohort", "learner's event"},
+        "analyst": {"event in cohort", "event in other_cohort", "learner's event"},
+        "facilitator": {"event in cohort"}, "expert": set(), "peer_mentor": set(),
+        "learner": {"learner's event"}, "outsider": set(),
+    },
+    "audit-entries/": {
+        "hr_admin": {"audit entry"}, "analyst": set(), "facilitator": set(), "expert": set(),
+        "peer_mentor": set(), "learner": set(), "outsider": set(),
+    },
+    "tokens/": {role: {"own token"} for role in SIGNED_IN_ROLES},
+}
+
+
+def list_labels(s: Scene) -> dict[str, set]:
+    """The ids behind each label used in LIST_MATRIX."""
+    w = s.w
+    members = {m.user_id: m.pk for m in CohortMembership.objects.filter(cohort=w.cohort)}
+    return {
+        "everyone in the organisation": set(User.objects.filter(organization=w.org)
+                                            .values_list("pk", flat=True)),
+        "cohort": {w.cohort.pk}, "other_cohort": {w.other_cohort.pk},
+        "Alpha": {w.squad.pk}, "template": {w.template.pk},
+        "facilitator": {members[w.facilitator.pk]}, "expert": {members[w.expert.pk]},
+        "peer mentor": {members[w.peer_mentor.pk]}, "learner": {members[w.learner.pk]},
+        "event in cohort": {str(s.cohort_event.pk)},
+        "event in other_cohort": {str(s.other_cohort_event.pk)},
+        "learner's event": {str(s.learner_event.pk)},
+        "audit entry": {s.audit_entry.pk}, "own token": {s.own_token.pk},
+    }
+
+
+# --- portal ---------------------------------------------------------------------
+
+def _cohort(s: Scene) -> int:
+    return s.w.cohort.pk
+
+
+def _other_cohort(s: Scene) -> int:
+    return s.w.other_cohort.pk
+
+
+def _learner_membership(s: Scene) -> int:
+    return s.learner_membership.pk
+
+
+PORTAL_CALLS: dict[str, Call] = {
+    "home":                              Call("get", Page("portal:home")),
+    "this week":                         Call("get", Page("portal:this_week")),
+    "cohort page":                       Call("get", Page("portal:cohort_detail", pk=_cohort)),
+    "other_cohort page":                 Call("get", Page("portal:cohort_detail", pk=_other_cohort)),
+    "profile":                           Call("get", Page("portal:profile")),
+    "save profile":                      Call("post", Page("portal:profile"), lambda s: {
+                                             "full_name": "New Name", "title": "", "department": "",
+                                             "timezone": "Europe/Berlin", "locale": "en"}),
+    "facilitator dashboard":             Call("get", Page("portal:facilitate")),
+    "new cohort form":                   Call("get", Page("portal:cohort_create")),
+    "create cohort":                     Call("post", Page("portal:cohort_create"), lambda s: {
+                                             "name": "Autumn", "start_date": "2027-09-06",
+                                             "end_date": "", "timezone": "Europe/Berlin",
+                                             "description": "", "template": "", "activate": "on"}),
+    "manage cohort":                     Call("get", Page("portal:cohort_manage", pk=_cohort)),
+    "manage other_cohort":               Call("get", Page("portal:cohort_manage", pk=_other_cohort)),
+    "manage cohort: add member":         Call("post", Page("portal:cohort_manage", pk=_cohort),
+                                              lambda s: {"add-email": s.colleague.email,
+                                                         "add-role": "learner", "add-squad": ""}),
+    "manage cohort: add squad":          Call("post", Page("portal:cohort_manage", pk=_cohort),
+                                              lambda s: {"squad-name": "Beta"}),
+    "change learner's membership":       Call("post", Page("portal:membership_change", pk=_cohort,
+                                                           membership_pk=_learner_membership),
+                                              lambda s: {"role": "peer_mentor"}),
+    "change membership by GET":          Call("get", Page("portal:membership_change", pk=_cohort,
+                                                          membership_pk=_learner_membership)),
+    "remove learner's membership":       Call("post", Page("portal:membership_remove", pk=_cohort,
+                                                           membership_pk=_learner_membership)),
+    "delete squad Alpha":                Call("post", Page("portal:squad_delete", pk=_cohort,
+                                                           squad_pk=lambda s: s.w.squad.pk)),
+    "API tokens":                        Call("get", Page("portal:api_tokens")),
+    "create API token":                  Call("post", Page("portal:api_tokens"),
+                                              lambda s: {"name": "sync"}),
+    "revoke own token":                  Call("post", Page("portal:api_token_revoke",
+                                                           token_pk=lambda s: s.own_token.pk)),
+    "revoke colleague's token":          Call("post", Page("portal:api_token_revoke",
+                                                           token_pk=lambda s: s.colleague_token.pk)),
+    "admin":                             Call("get", Page("admin:index")),
+}
+
+PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
+    #                                    anon   hr     anlst  facil  exprt  mentr  lrnr   outsdr
+    "home":                              (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "this week":                         (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "cohort page":                       (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "other_cohort page":                 (LOGIN, 200,   200,   404,   404,   404,   404,   404),
+    "profile":                           (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "save profile":                      (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "facilitator dashboard":             (LOGIN, 200,   403,   200,   403,   403,   403,   403),
+    "new cohort form":                   (LOGIN, 200,   403,   200,   403,   403,   403,   403),
+    "create cohort":                     (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   403),
+    "manage cohort":                     (LOGIN, 200,   403,   200,   403,   403,   403,   404),
+    "manage other_cohort":               (LOGIN, 200,   403,   404,   404,   404,   404,   404),
+    "manage cohort: add member":         (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "manage cohort: add squad":          (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "change learner's membership":       (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "change membership by GET":          (LOGIN, 405,   405,   405,   405,   405,   405,   405),
+    "remove learner's membership":       (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "delete squad Alpha":                (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "API tokens":                        (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "create API token":                  (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "revoke own token":                  (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "revoke colleague's token":          (LOGIN, 404,   404,   404,   404,   404,   404,   404),
+    # Only HR admins enter the admin; everyone else is sent back to the portal.
+    "admin":                             (LOGIN, 200,   MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+}
+
+
+def cells(matrix: dict[str, tuple], roles=ROLES) -> list:
+    return [
+        pytest.param(name, role, expected[ROLES.index(role)], id=f"{name}-{role}")
+        for name, expected in matrix.items()
+        for role in roles
+    ]
+
+
+def test_every_call_has_a_row_in_its_matrix():
+    assert set(API_CALLS) == set(API_MATRIX)
+    assert set(PORTAL_CALLS) == set(PORTAL_MATRIX)
+    assert all(len(row) == len(ROLES) for row in [*API_MATRIX.values(), *PORTAL_MATRIX.values()])
+
+
+def test_the_matrix_covers_every_api_collection():
+    from config.api_urls import router
+
+    registered = {prefix for prefix, _viewset, _basename in router.registry}
+    listed = {name.removesuffix("/") for name in LIST_MATRIX}
+    assert registered == listed
+    called = {call.url.collection for call in API_CALLS.values()}
+    assert registered | {"me", "organization", ""} == called
+
+
+def test_the_matrix_covers_every_portal_page():
+    from cohorts.urls import urlpatterns
+
+    called = {call.url.name for call in PORTAL_CALLS.values()}
+    assert {f"portal:{pattern.name}" for pattern in urlpatterns} <= called
+
+
+def _scene(world, role: str) -> Scene:
+    return Scene(w=world, user=None if role == "anonymous" else world.person(role))
+
+
+def _final_path(client, response) -> str:
+    """Where a chain of redirects ends (without rendering the last page)."""
+    for _ in range(5):
+        if response.status_code not in (301, 302):
+            break
+        location = response["Location"]
+        path = urlsplit(location).path
+        if path == reverse("account_login"):
+            return path
+        response = client.get(location)
+    return response.request["PATH_INFO"]
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(API_MATRIX))
+def test_api(world, api_client, name, role, expected):
+    # Given a person in `role` (or nobody) and the records the request points at
+    s = _scene(world, role)
+    call = API_CALLS[name]
+    url = call.url(s)  # creates the records, so count audit rows after
+    data = call.data(s) if call.data else None
+    audit_rows = AuditEntry.objects.count()
+
+    # When they make the request
+    client = api_client(s.user)
+    response = getattr(client, call.method)(url, data, format="json")
+
+    # Then they get the status the matrix says, and a refusal changes nothing
+    assert response.status_code == expected, response.content[:300]
+    if expected >= 400:
+        assert AuditEntry.objects.count() == audit_rows
+        assert set(response.json()) == {"message", "errors"}
+
+
+@pytest.mark.parametrize("collection", list(LIST_MATRIX))
+@pytest.mark.parametrize("role", SIGNED_IN_ROLES)
+def test_api_lists_hold_exactly_what_the_role_may_see(world, api_client, collection, role):
+    # Given the standard organisation with events, an audit entry and tokens
+    s = _scene(world, role)
+    make_token(s.colleague)
+    labels = list_labels(s)
+
+    # When the person lists the collection
+    response = api_client(s.user).get(f"/api/v1/{collection}")
+
+    # Then they see exactly the rows the matrix names
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    expected = set().union(*(labels[label] for label in LIST_MATRIX[collection][role]))
+    assert ids == expected
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), cells(PORTAL_MATRIX))
+def test_portal(world, client, name, role, expected):
+    # Given a person in `role` (or nobody) and the records the page points at
+    s = _scene(world, role)
+    call = PORTAL_CALLS[name]
+    url = call.url(s)
+    data = call.data(s) if call.data else None
+    if s.user is not None:
+        client.force_login(s.user)
+    audit_rows = AuditEntry.objects.count()
+
+    # When they open the page (or post the form)
+    response = client.post(url, data or {}) if call.method == "post" else client.get(url)
+
+    # Then they get what the matrix says, and a refusal changes nothing
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert _final_path(client, response) == reverse("account_login")
+    elif expected == MOVED:
+        assert response.status_code == 302, response.content[:300]
+        assert _final_path(client, response) != reverse("account_login")
+    else:
+        assert response.status_code == expected, response.content[:300]
+    if expected in (LOGIN, 403, 404, 405):
+        assert AuditEntry.objects.count() == audit_rows
+
+
+def test_a_refused_portal_form_leaves_the_cohort_as_it_was(world, client):
+    # Given an expert of the cohort, who can see it but not run it
+    client.force_login(world.expert)
+    membership = CohortMembership.objects.get(cohort=world.cohort, user=world.learner)
+
+    # When they try to change, remove and delete what a facilitator would
+    client.post(reverse("portal:membership_change", args=[world.cohort.pk, membership.pk]),
+                {"role": CohortRole.FACILITATOR})
+    client.post(reverse("portal:membership_remove", args=[world.cohort.pk, membership.pk]))
+    client.post(reverse("portal:squad_delete", args=[world.cohort.pk, world.squad.pk]))
+
+    # Then the learner is still a learner in squad Alpha
+    membership.refresh_from_db()
+    assert (membership.role, membership.squad_id) == (CohortRole.LEARNER, world.squad.pk)
+
+
+def test_a_facilitator_who_creates_a_cohort_may_then_run_it(world, api_client):
+    # Given a facilitator
+    client = api_client(world.facilitator)
+
+    # When they create a cohort over the API
+    created = client.post("/api/v1/cohorts/", {"name": "Autumn", "start_date": "2027-09-06"},
+                          format="json")
+
+    # Then they facilitate it and may change its settings and squads
+    assert created.status_code == 201
+    cohort_id = created.json()["id"]
+    assert client.patch(f"/api/v1/cohorts/{cohort_id}/", {"state": "active"},
+                        format="json").status_code == 200
+    assert client.post("/api/v1/squads/", {"cohort": cohort_id, "name": "First"},
+                       format="json").status_code == 201
+
+
+def test_an_api_token_carries_the_same_permissions_as_a_session(world, api_client):
+    # Given an expert's personal API token
+    from core.services import api_token_create
+
+    _token, key = api_token_create(actor=world.expert, name="script")
+    client = api_client()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    # When the script reads and tries to change the cohort
+    read = client.get(f"/api/v1/cohorts/{world.cohort.pk}/")
+    change = client.patch(f"/api/v1/cohorts/{world.cohort.pk}/", {"name": "Hijacked"}, format="json")
+    hidden = client.get(f"/api/v1/cohorts/{world.other_cohort.pk}/")
+
+    # Then it may read, may not change, and cannot see what the expert cannot see
+    assert (read.status_code, change.status_code, hidden.status_code) == (200, 403, 404)
+
+
+def test_a_revoked_or_made_up_token_is_refused(world, api_client):
+    from core.services import api_token_create, api_token_revoke
+
+    token, key = api_token_create(actor=world.hr_admin, name="old")
+    api_token_revoke(actor=world.hr_admin, token=token)
+    for header in (f"Token {key}", "Token plk_made-up", "Token"):
+        client = api_client()
+        client.credentials(HTTP_AUTHORIZATION=header)
+        assert client.get("/api/v1/me/").status_code == 401, header
+
+
+def test_a_deactivated_person_loses_access(world, api_client):
+    # Given a facilitator whose account was deactivated after signing in
+    client = api_client(world.facilitator)
+    User.objects.filter(pk=world.facilitator.pk).update(is_active=False)
+
+    # When they use the API
+    response = client.get(f"/api/v1/cohorts/{world.cohort.pk}/")
+
+    # Then the session no longer counts
+    assert response.status_code in (401, 403)
