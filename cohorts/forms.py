@@ -3,6 +3,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from core.widgets import FastSelect
+
 from .models import TIMEZONE_CHOICES, CohortRole, JourneyTemplate
 
 LOCALE_CHOICES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
@@ -12,7 +14,7 @@ class ProfileForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False)
     title = forms.CharField(label="Job title", max_length=150, required=False)
     department = forms.CharField(max_length=150, required=False)
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES,
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, widget=FastSelect,
                                  help_text="Due dates and reminders use this timezone.")
     locale = forms.ChoiceField(label="Language", choices=LOCALE_CHOICES)
 
@@ -28,7 +30,7 @@ class CohortCreateForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty to use the template's length.",
     )
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC")
+    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC", widget=FastSelect)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     activate = forms.BooleanField(required=False, initial=True,
                                   help_text="Active cohorts show on their members' \"This week\".")

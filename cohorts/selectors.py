@@ -162,14 +162,27 @@ def facilitated_cohorts(user) -> QuerySet[Cohort]:
     )
 
 
-def cohort_roster(user, cohort: Cohort) -> tuple[list[CohortMembership], list[Squad]]:
-    members = list(
+ROSTER_PAGE_SIZE = 50
+
+
+def cohort_roster(user, cohort: Cohort, *, query: str = "", squad: str = "", page: int | str = 1):
+    """One page of a cohort's members (filterable by name/email and squad) and
+    all its squads with their sizes."""
+    from django.core.paginator import Paginator
+
+    members = (
         CohortMembership.objects.filter(cohort=cohort)
         .select_related("user", "squad")
         .order_by("role", "user__full_name", "user__email")
     )
+    if query:
+        members = members.filter(Q(user__full_name__icontains=query) | Q(user__email__icontains=query))
+    if squad == "none":
+        members = members.filter(squad__isnull=True)
+    elif squad.isdigit():
+        members = members.filter(squad_id=int(squad))
     squads = list(Squad.objects.filter(cohort=cohort).annotate(size=Count("memberships")))
-    return members, squads
+    return Paginator(members, ROSTER_PAGE_SIZE).get_page(page), squads
 
 
 def people_not_in_cohort(user, cohort: Cohort, query: str = "") -> QuerySet[User]:

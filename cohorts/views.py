@@ -16,6 +16,7 @@ from core.portal import apply_errors, require
 from . import selectors, services
 from .forms import ApiTokenForm, CohortCreateForm, MemberAddForm, ProfileForm, SquadForm
 from .models import CohortMembership, CohortState, Organization, Squad, User
+from .templatetags.roster import squad_options
 
 
 @login_required
@@ -125,7 +126,9 @@ def _managed_cohort(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def cohort_manage(request, pk: int):
     cohort = _managed_cohort(request, pk)
-    members, squads = selectors.cohort_roster(request.user, cohort)
+    query, squad_filter = request.GET.get("q", "").strip(), request.GET.get("squad", "")
+    members, squads = selectors.cohort_roster(request.user, cohort, query=query,
+                                              squad=squad_filter, page=request.GET.get("page", 1))
     add_form = MemberAddForm(squads=squads, prefix="add")
     squad_form = SquadForm(prefix="squad")
     if request.method == "POST" and "add-email" in request.POST:
@@ -159,7 +162,8 @@ def cohort_manage(request, pk: int):
                 messages.success(request, f"Squad {squad.name} is created.")
                 return redirect("portal:cohort_manage", pk=cohort.pk)
     return render(request, "cohorts/cohort_manage.html", {
-        "cohort": cohort, "members": members, "squads": squads,
+        "cohort": cohort, "members": members, "squads": squads, "query": query,
+        "squad_filter": squad_filter, "squad_options": squad_options(squads),
         "add_form": add_form, "squad_form": squad_form,
         "role_choices": CohortMembership._meta.get_field("role").choices,
     })
@@ -194,7 +198,8 @@ def membership_change(request, pk: int, membership_pk: int):
             membership.refresh_from_db()
     if request.htmx:
         return render(request, "cohorts/partials/member_row.html", {
-            "cohort": cohort, "m": membership, "squads": squads, "row_error": error,
+            "cohort": cohort, "m": membership, "squad_options": squad_options(squads),
+            "row_error": error,
             "saved": error is None,
             "role_choices": CohortMembership._meta.get_field("role").choices,
         })

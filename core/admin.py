@@ -40,3 +40,23 @@ class EventAdmin(ReadOnlyOrgScopedAdmin):
     readonly_fields = ["id", "occurred_at", "organization", "cohort", "actor", "verb",
                        "subject_type", "subject_id", "payload"]
     inlines = [ConsumedInline]
+
+
+def _register_beat_schedules() -> None:
+    """Periodic-task schedules (django-celery-beat) are platform-wide, so only
+    platform operators see them: their admin classes use Django's model
+    permissions, which HR admins do not hold."""
+    from django_celery_beat import admin as beat_admin
+    from django_celery_beat import models as beat_models
+
+    for model, model_admin in (
+        (beat_models.PeriodicTask, beat_admin.PeriodicTaskAdmin),
+        (beat_models.IntervalSchedule, admin.ModelAdmin),
+        (beat_models.CrontabSchedule, beat_admin.CrontabScheduleAdmin),
+        (beat_models.SolarSchedule, admin.ModelAdmin),
+        (beat_models.ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+    ):
+        admin_site.register(model, model_admin)
+
+
+_register_beat_schedules()

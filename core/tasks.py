@@ -4,8 +4,9 @@ from celery import shared_task
 
 from . import events
 
-# Every task here is safe to run twice: dispatch only enqueues consume tasks,
-# and consume records (consumer, event) with the effect in one transaction.
+# Every task here is safe to run twice: consume records (consumer, event) with
+# the effect in one transaction, so a redelivered batch only applies what the
+# crashed run had not.
 TASK_OPTIONS = {
     "acks_late": True,
     "reject_on_worker_lost": True,
@@ -17,9 +18,9 @@ TASK_OPTIONS = {
 }
 
 
-@shared_task(name="core.dispatch_event_task", **TASK_OPTIONS)
-def dispatch_event_task(event_id: str) -> int:
-    return events.dispatch(event_id)
+@shared_task(name="core.dispatch_events_task", **TASK_OPTIONS)
+def dispatch_events_task(event_ids: list[str]) -> int:
+    return events.dispatch(event_ids)
 
 
 @shared_task(name="core.consume_event_task", **TASK_OPTIONS)

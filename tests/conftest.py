@@ -11,7 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from cohorts.models import CohortRole, OrganizationRole
-from core import policy
+from core import events, policy
 
 from .factories import (
     CohortFactory,
@@ -44,6 +44,13 @@ def _block_network():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dispatch_buffer():
+    """Test transactions roll back without committing, so ids emitted in one test
+    would otherwise still wait for a commit in the next."""
+    events._pending.ids = []
 
 
 @dataclass

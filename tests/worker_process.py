@@ -36,8 +36,8 @@ def worker_env(**extra: str) -> dict[str, str]:
         PEERLOOP_CONSUMER_MODULES="tests.consumers",
         PEERLOOP_TEST_WORKER="1",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    env.update(extra)
     return env
 
 

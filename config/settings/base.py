@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.filters.ScopedFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -200,6 +200,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DATA_DIR / "queue"),
         "data_folder_out": str(BROKER_DATA_DIR / "queue"),
         "processed_folder": str(BROKER_DATA_DIR / "processed"),
+        "control_folder": str(BROKER_DATA_DIR / "control"),
         "store_processed": False,
         # Poll often: the filesystem transport has no push, and its default
         # one-second poll makes the demo feel slow.

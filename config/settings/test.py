@@ -26,6 +26,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
             "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),
             "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),
             "processed_folder": str(VAR_DIR / "test-broker" / "processed"),
+            "control_folder": str(VAR_DIR / "test-broker" / "control"),
         }
         if CELERY_BROKER_URL.startswith("filesystem://")
         else {}

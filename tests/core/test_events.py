@@ -87,7 +87,7 @@ def test_consumers_only_receive_the_verbs_they_subscribe_to(world):
     try:
         assert [c.name for c in events.consumers_for("squad_created")] == ["tests.only_squads"]
         assert events.consumers_for("member_added") == []
-        assert events.dispatch(str(_emit(world, "member_added").pk)) == 0
+        assert events.dispatch([str(_emit(world, "member_added").pk)]) == 0
     finally:
         events.unregister("tests.only_squads")
 
@@ -143,3 +143,31 @@ def test_two_workers_racing_on_one_event_apply_it_once(recorder):
         thread.join()
     assert sorted(results) == [False, False, False, True]
     assert recorder.applied_count(event.pk) == 1
+
+
+def test_one_transaction_sends_its_events_in_one_message(
+        world, recorder, monkeypatch, django_capture_on_commit_callbacks):
+    from core.tasks import dispatch_events_task
+
+    sent = []
+    monkeypatch.setattr(dispatch_events_task, "delay", lambda ids: sent.append(ids))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        ids = [str(_emit(world).pk) for _ in range(3)]
+    assert sent == [ids]
+
+
+def test_a_failing_consumer_is_retried_alone_while_the_others_apply(
+        world, recorder, monkeypatch, django_capture_on_commit_callbacks):
+    from core.tasks import consume_event_task
+
+    retried = []
+    monkeypatch.setattr(consume_event_task, "delay", lambda name, event_id: retried.append(name))
+    events.consumer("tests.broken", verbs=[events.ALL_VERBS])(lambda e: 1 / 0)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = _emit(world)
+    finally:
+        events.unregister("tests.broken")
+    assert recorder.applied_count(event.pk) == 1
+    assert retried == ["tests.broken"]
+    assert not ConsumedEvent.objects.filter(consumer="tests.broken").exists()
