@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from core import audit, policy
@@ -414,10 +414,12 @@ def squads_arrange(*, actor, cohort: Cohort, placements: dict[int, int | None]) 
     """Place many members at once: {membership id: squad id or None}. Returns
     how many members moved."""
     _require(actor, "squad.manage", cohort)
-    squads = {s.pk: s for s in cohort.squads.all()}
+    # Fresh queries, not cohort.squads.all(): a caller's prefetch cache would miss
+    # squads created in this transaction.
+    squads = {s.pk: s for s in Squad.objects.filter(cohort=cohort)}
     memberships = {
-        m.pk: m for m in cohort.memberships.select_related("cohort__organization", "user")
-        .filter(pk__in=list(placements))
+        m.pk: m for m in CohortMembership.objects.select_related("cohort__organization", "user")
+        .filter(cohort=cohort, pk__in=list(placements))
     }
     errors = {}
     for membership_id, squad_id in placements.items():
@@ -435,3 +437,46 @@ def squads_arrange(*, actor, cohort: Cohort, placements: dict[int, int | None]) 
                               squad=squads.get(squad_id) if squad_id is not None else None)
             moved += 1
     return moved
+
+
+@transaction.atomic
+def squads_auto_arrange(*, actor, cohort: Cohort, squad_size: int = 5) -> dict[str, int]:
+    """Place every learner and peer mentor who has no squad into the smallest
+    squads, opening new squads so that none grows past `squad_size`. Members
+    already placed stay where they are. Returns how many were placed and how
+    many squads were created."""
+    _require(actor, "squad.manage", cohort)
+    if not 3 <= squad_size <= 8:
+        raise ApplicationError("Please correct the errors below.",
+                               errors={"squad_size": ["Squads work best with 3 to 8 people."]})
+    participant_roles = [CohortRole.LEARNER, CohortRole.PEER_MENTOR]
+    waiting = list(
+        cohort.memberships.filter(squad__isnull=True, role__in=participant_roles)
+        .order_by("joined_at", "pk").values_list("pk", flat=True)
+    )
+    sizes = {
+        squad.pk: squad.size
+        for squad in cohort.squads.annotate(
+            size=models.Count("memberships", filter=models.Q(memberships__role__in=participant_roles))
+        )
+    }
+    free = sum(max(0, squad_size - size) for size in sizes.values())
+    missing = max(0, len(waiting) - free)
+    created = 0
+    if missing:
+        existing_names = set(cohort.squads.values_list("name", flat=True))
+        number = len(existing_names)
+        for _ in range(-(-missing // squad_size)):
+            number += 1
+            while f"Squad {number}" in existing_names:
+                number += 1
+            squad = squad_create(actor=actor, cohort=cohort, name=f"Squad {number}")
+            sizes[squad.pk] = 0
+            created += 1
+    placements = {}
+    for membership_id in waiting:
+        smallest = min(sizes, key=lambda pk: (sizes[pk], pk))
+        placements[membership_id] = smallest
+        sizes[smallest] += 1
+    squads_arrange(actor=actor, cohort=cohort, placements=placements)
+    return {"placed": len(placements), "squads_created": created}

@@ -16,6 +16,8 @@ urlpatterns = [
          views.membership_change, name="membership_change"),
     path("facilitate/cohorts/<int:pk>/members/<int:membership_pk>/remove/",
          views.membership_remove, name="membership_remove"),
+    path("facilitate/cohorts/<int:pk>/squads/arrange/", views.squads_auto_arrange,
+         name="squads_auto_arrange"),
     path("facilitate/cohorts/<int:pk>/squads/<int:squad_pk>/delete/",
          views.squad_delete, name="squad_delete"),
     path("settings/tokens/", views.api_tokens, name="api_tokens"),

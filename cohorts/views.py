@@ -223,6 +223,26 @@ def membership_remove(request, pk: int, membership_pk: int):
 
 @login_required
 @require_POST
+def squads_auto_arrange(request, pk: int):
+    cohort = _managed_cohort(request, pk)
+    raw = request.POST.get("squad_size", "5")
+    try:
+        result = services.squads_auto_arrange(actor=request.user, cohort=cohort,
+                                              squad_size=int(raw) if raw.isdigit() else 0)
+    except ApplicationError as exc:
+        messages.error(request, "; ".join(m for msgs in exc.errors.values() for m in msgs) or exc.message)
+    else:
+        if result["placed"]:
+            messages.success(request, f"Placed {result['placed']} member(s) in squads"
+                             + (f", opening {result['squads_created']} new squad(s)."
+                                if result["squads_created"] else "."))
+        else:
+            messages.info(request, "Everyone is already in a squad.")
+    return redirect("portal:cohort_manage", pk=cohort.pk)
+
+
+@login_required
+@require_POST
 def squad_delete(request, pk: int, squad_pk: int):
     cohort = _managed_cohort(request, pk)
     squad = get_object_or_404(Squad.objects.select_related("cohort__organization"),

@@ -164,3 +164,12 @@ class JourneyTemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = JourneyTemplate
         fields = ["id", "name", "description", "weeks", "steps", "created_at"]
+
+
+class ArrangeSquadsSerializer(serializers.Serializer):
+    squad_size = serializers.IntegerField(min_value=3, max_value=8, default=5)
+
+
+class ArrangeSquadsResultSerializer(serializers.Serializer):
+    placed = serializers.IntegerField()
+    squads_created = serializers.IntegerField()

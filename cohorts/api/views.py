@@ -1,6 +1,7 @@
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import policy
@@ -10,6 +11,8 @@ from core.errors import PermissionDenied
 from .. import services
 from ..models import Cohort, CohortMembership, JourneyTemplate, Organization, Squad, User
 from .serializers import (
+    ArrangeSquadsResultSerializer,
+    ArrangeSquadsSerializer,
     CohortCreateSerializer,
     CohortSerializer,
     JourneyTemplateSerializer,
@@ -163,6 +166,19 @@ class CohortViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.cohort_delete(actor=self.request.user, cohort=instance)
+
+    @extend_schema(summary="Place everyone without a squad into squads",
+                   description="Fills the smallest squads first and opens new ones so that no "
+                               "squad grows past `squad_size`. Members already placed stay.",
+                   request=ArrangeSquadsSerializer, responses=ArrangeSquadsResultSerializer)
+    @action(detail=True, methods=["post"], url_path="arrange-squads")
+    def arrange_squads(self, request, pk=None):
+        cohort = self.get_object()
+        serializer = ArrangeSquadsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.squads_auto_arrange(actor=request.user, cohort=cohort,
+                                              squad_size=serializer.validated_data["squad_size"])
+        return Response(ArrangeSquadsResultSerializer(result).data)
 
 
 @extend_schema_view(

@@ -33,3 +33,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     ),
 }
 BROKER_DATA_DIR = VAR_DIR / "test-broker"
+
+# Whitenoise warns at start-up when STATIC_ROOT does not exist; collectstatic
+# is for production, so point it at an empty folder under var/.
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

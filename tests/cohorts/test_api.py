@@ -640,3 +640,20 @@ def test_nobody_sees_or_revokes_someone_elses_token(world, api_client):
     assert results(other.get(f"{API}/tokens/")) == []
     assert_error(other.delete(f"{API}/tokens/{created['id']}/"), status=404)
     assert ApiToken.objects.get(pk=created["id"]).revoked_at is None
+
+
+def test_facilitator_arranges_unplaced_members_into_squads_over_the_api(world, api_client):
+    from tests.factories import MembershipFactory
+
+    for _ in range(4):
+        MembershipFactory(cohort=world.cohort)
+    client = api_client(world.facilitator)
+    response = client.post(f"/api/v1/cohorts/{world.cohort.pk}/arrange-squads/", {"squad_size": 3},
+                           format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"placed": 4, "squads_created": 1}
+    bad = client.post(f"/api/v1/cohorts/{world.cohort.pk}/arrange-squads/", {"squad_size": 30},
+                      format="json")
+    assert bad.status_code == 400 and "squad_size" in bad.json()["errors"]
+    assert api_client(world.learner).post(
+        f"/api/v1/cohorts/{world.cohort.pk}/arrange-squads/", {}, format="json").status_code == 403

@@ -87,3 +87,28 @@ def test_squads_arrange_moves_many_members(world):
     assert moved == 1
     learner.refresh_from_db()
     assert learner.squad == beta
+
+
+def test_auto_arrange_fills_the_smallest_squads_and_opens_new_ones(world):
+    from tests.factories import MembershipFactory
+
+    for _ in range(9):
+        MembershipFactory(cohort=world.cohort)
+    # Alpha holds 2 (learner, peer mentor); 9 wait; squads of at most 4.
+    result = services.squads_auto_arrange(actor=world.facilitator, cohort=world.cohort, squad_size=4)
+    sizes = sorted(
+        CohortMembership.objects.filter(cohort=world.cohort, role__in=["learner", "peer_mentor"])
+        .values_list("squad__name", flat=True)
+    )
+    assert result == {"placed": 9, "squads_created": 2}
+    assert None not in sizes
+    counts = {name: sizes.count(name) for name in set(sizes)}
+    assert max(counts.values()) <= 4 and sum(counts.values()) == 11
+    # Facilitators and experts are not placed in squads.
+    assert CohortMembership.objects.get(cohort=world.cohort, user=world.facilitator).squad is None
+
+
+def test_auto_arrange_refuses_a_silly_squad_size(world):
+    with pytest.raises(ApplicationError) as raised:
+        services.squads_auto_arrange(actor=world.facilitator, cohort=world.cohort, squad_size=1)
+    assert "squad_size" in raised.value.errors
