@@ -63,7 +63,7 @@ class MemberAddForm(forms.Form):
 
 
 class SquadForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(label="New squad", max_length=100)
 
 
 class ApiTokenForm(forms.Form):
