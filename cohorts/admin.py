@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin_site import OrgScopedAdmin, admin_site
+from core.admin_site import OrgScopedAdmin, OrgScopedInlineMixin, admin_site
 
 from .models import (
     Cohort,
@@ -29,15 +29,12 @@ class OrganizationAdmin(OrgScopedAdmin):
         return request.user.is_superuser
 
 
-class OrgRoleInline(admin.TabularInline):
+class OrgRoleInline(OrgScopedInlineMixin, admin.TabularInline):
     model = OrganizationMembership
     fk_name = "user"
     extra = 0
     fields = ["role", "created_at"]
     readonly_fields = ["created_at"]
-
-    def save_new_instance(self, parent, instance):
-        instance.organization_id = parent.organization_id
 
 
 @admin.register(User, site=admin_site)
@@ -62,13 +59,8 @@ class UserAdmin(OrgScopedAdmin):
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            instance.organization_id = form.instance.organization_id
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
+    def prepare_inline(self, request, parent, instance) -> None:
+        instance.organization_id = parent.organization_id
 
 
 @admin.register(OrganizationMembership, site=admin_site)
@@ -81,7 +73,7 @@ class OrganizationMembershipAdmin(OrgScopedAdmin):
     list_select_related = ["user", "organization"]
 
 
-class JourneyStepInline(admin.TabularInline):
+class JourneyStepInline(OrgScopedInlineMixin, admin.TabularInline):
     model = JourneyStep
     extra = 1
     fields = ["week", "day_offset", "kind", "title", "minutes", "order", "description"]
@@ -95,13 +87,13 @@ class JourneyTemplateAdmin(OrgScopedAdmin):
     inlines = [JourneyStepInline]
 
 
-class SquadInline(admin.TabularInline):
+class SquadInline(OrgScopedInlineMixin, admin.TabularInline):
     model = Squad
     extra = 0
     fields = ["name"]
 
 
-class CohortStepInline(admin.TabularInline):
+class CohortStepInline(OrgScopedInlineMixin, admin.TabularInline):
     model = CohortStep
     extra = 0
     fields = ["week", "kind", "title", "minutes", "opens_on", "due_on"]

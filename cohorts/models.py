@@ -24,7 +24,7 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     default_timezone = models.CharField(max_length=64, validators=[validate_timezone], default="UTC")
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -113,7 +113,7 @@ class OrganizationMembership(models.Model):
     )
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="org_roles")
     role = models.CharField(max_length=20, choices=OrganizationRole.choices)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         constraints = [
@@ -148,7 +148,7 @@ class JourneyTemplate(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     weeks = models.PositiveSmallIntegerField(default=6)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -205,7 +205,7 @@ class Cohort(models.Model):
     journey_template = models.ForeignKey(
         JourneyTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="cohorts"
     )
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -239,7 +239,7 @@ class Squad(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="squads")
     name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["name"]

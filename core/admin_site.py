@@ -103,6 +103,29 @@ class OrgScopedAdmin(admin.ModelAdmin):
                 changes=changes,
             )
 
+    def prepare_inline(self, request, parent, instance) -> None:
+        """Fill in what an inline row inherits from its parent (override)."""
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows are audited like the parent: added, changed, deleted."""
+        for obj in formset.save(commit=False):
+            self.prepare_inline(request, form.instance, obj)
+            fields = self._audited(obj)
+            original = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+            before = audit.snapshot(original, fields) if original is not None else {}
+            obj.save()
+            changes = audit.diff(before, audit.snapshot(obj, fields))
+            if changes:
+                audit.record(actor=request.user,
+                             action=f"admin.{'change' if original is not None else 'add'}",
+                             target=obj, organization=self._organization_of(obj), changes=changes)
+        for obj in formset.deleted_objects:
+            audit.record(actor=request.user, action="admin.delete", target=obj,
+                         organization=self._organization_of(obj),
+                         changes=audit.diff(audit.snapshot(obj, self._audited(obj)), {}))
+            obj.delete()
+        formset.save_m2m()
+
     def delete_model(self, request, obj):
         audit.record(actor=request.user, action="admin.delete", target=obj,
                      organization=self._organization_of(obj),
@@ -119,6 +142,25 @@ class OrgScopedAdmin(admin.ModelAdmin):
 
         org_id = policy.organization_of(obj)
         return Organization.objects.filter(pk=org_id).first() if org_id else None
+
+
+class OrgScopedInlineMixin:
+    """Inline rows follow the same policy as their parent (Django's default
+    would ask for model permissions, which HR admins do not hold)."""
+
+    permission = "admin.access"
+
+    def has_view_permission(self, request, obj=None):
+        return policy.allows(request.user, self.permission, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return policy.allows(request.user, self.permission, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return policy.allows(request.user, self.permission, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.allows(request.user, self.permission, obj)
 
 
 class ReadOnlyOrgScopedAdmin(OrgScopedAdmin):
