@@ -1,50 +1,148 @@
-"""Schemathesis over every operation of the OpenAPI schema, signed in as an HR
-admin (who may do the most), against the WSGI app in-process: no input may make
-the API answer 5xx, and responses must match the schema's content types and
-bodies where the schema documents them.
+"""Schemathesis over every operation of the OpenAPI schema, against the WSGI app
+in-process, signed in with an HR admin's personal API token (the role that may
+do the most): no input may make the API answer 5xx, and responses must have the
+content type and body the schema documents.
 
-Each operation is its own pytest test with a fresh `world` (function-scoped
-fixtures are set up once per operation, then shared by that operation's
-Hypothesis examples, so one example may see what an earlier one created or
-deleted). Small ids in generated paths hit `world`'s objects, since the rows are
-rolled back after each operation.
+Each operation is its own pytest test with a fresh `world` and `other_world`,
+committed for real (`transactional_db`), so the after-commit path (event
+dispatch, eager Celery tasks) runs inside the requests as in production. The
+function-scoped fixtures are set up once per operation and shared by that
+operation's Hypothesis examples, so one example may see what an earlier one
+created or deleted.
+
+Random ids almost never exist, so hooks swap in, two times out of three, the id of a real
+object for `{id}` in paths and for reference fields (`cohort`, `user`, `squad`,
+...) in bodies and filters: mostly objects of the signed-in organisation, some of
+the other one, whose answer must be a 404 or 400, never a crash.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from cohorts import services
+from cohorts.models import Cohort, CohortMembership, JourneyTemplate, Squad, User
 from config.wsgi import application
+from core.models import ApiToken, AuditEntry, Event
 from core.services import api_token_create
 
-# Loaded once at import through the app itself: the schema view needs no database.
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+# The coverage phase enumerates every enum value (hundreds of timezones) in every
+# combination and takes minutes; examples plus Hypothesis fuzzing find the same bugs.
+config = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
+# Loaded at import through the app itself: the schema view needs no database.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=config)
 
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
+# Which objects belong to an organisation, for each resource of the paths.
+RESOURCES = {
+    "audit-entries": (AuditEntry, "organization"),
+    "cohorts": (Cohort, "organization"),
+    "events": (Event, "organization"),
+    "journey-templates": (JourneyTemplate, "organization"),
+    "memberships": (CohortMembership, "cohort__organization"),
+    "squads": (Squad, "cohort__organization"),
+    "tokens": (ApiToken, "user__organization"),
+    "users": (User, "organization"),
+}
+# Reference fields in bodies and filters, and the resource they name.
+REFERENCES = {"cohort": "cohorts", "user": "users", "actor": "users", "squad": "squads",
+              "journey_template": "journey-templates"}
+
+
+@dataclass
+class KnownIds:
+    own: list[int | str]  # the signed-in HR admin's organisation
+    foreign: list[int | str]  # the other organisation: must be a 404 or 400, never a crash
+
+    def strategy(self) -> st.SearchStrategy[int | str] | None:
+        choices = [st.sampled_from(ids) for ids in (self.own, self.own, self.foreign) if ids]
+        return st.one_of(choices) if choices else None
+
+
+# Ids of the objects that exist while one operation is fuzzed, by resource.
+existing_ids: dict[str, KnownIds] = {}
+
+
+def _resource(operation) -> str | None:
+    match = re.search(r"/v1/([^/]+)/", operation.path)
+    return match.group(1) if match else None
+
+
+def _looks_like_an_id(value) -> bool:
+    """An integer, or a UUID string (events): what positive generation draws for an id."""
+    if isinstance(value, str):
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sometimes_existing(values, resources: dict[str, str | None]) -> st.SearchStrategy:
+    """The generated values, or the same with real ids swapped in (only where an id
+    was generated: negative cases keep their wrong types)."""
+    if not isinstance(values, dict):
+        return st.just(values)
+    swaps = {}
+    for name, resource in resources.items():
+        known = existing_ids.get(resource or "")
+        strategy = known.strategy() if known else None
+        if strategy is not None and _looks_like_an_id(values.get(name)):
+            swaps[name] = strategy
+    if not swaps:
+        return st.just(values)
+    swapped = st.fixed_dictionaries(swaps).map(lambda real: {**values, **real})
+    return st.one_of(swapped, swapped, st.just(values))
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    return _sometimes_existing(path_parameters, {"id": _resource(context.operation)})
+
+
+@schema.hook
+def flatmap_query(context, query):
+    return _sometimes_existing(query, REFERENCES)
+
+
+@schema.hook
+def flatmap_body(context, body):
+    return _sometimes_existing(body, REFERENCES)
+
 
 @pytest.fixture
-def auth_headers(world) -> dict[str, str]:
-    _token, key = api_token_create(actor=world.hr_admin, name="fuzz")
-    return {"Authorization": f"Token {key}"}
-
-
-@pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """Requests reach Django's real WSGI handler, whose request signals would close
-    the connection that holds this test's transaction (Django's test client
-    unhooks them the same way)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str]]:
+    """The HR admin's token, with events, audit entries and tokens in both organisations."""
+    fuzz_token, key = api_token_create(actor=world.hr_admin, name="fuzz")
+    api_token_create(actor=world.hr_admin, name="spare")  # so revoking "a token of mine" succeeds
+    for other in (world, other_world):
+        squad = services.squad_create(actor=other.hr_admin, cohort=other.cohort, name="Beta")
+        services.membership_update(actor=other.hr_admin, membership=other.learner.cohort_memberships.get(),
+                                   squad=squad)
+        api_token_create(actor=other.facilitator, name="theirs")
+    for resource, (model, organization_field) in RESOURCES.items():
+        objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
+        mine = {organization_field: world.org}
+        existing_ids[resource] = KnownIds(
+            own=sorted(str(pk) if model is Event else pk
+                       for pk in objects.filter(**mine).values_list("pk", flat=True)),
+            foreign=sorted(str(pk) if model is Event else pk
+                           for pk in objects.exclude(**mine).values_list("pk", flat=True)),
+        )
+    yield {"Authorization": f"Token {key}"}
+    existing_ids.clear()
 
 
 @schema.parametrize()
@@ -53,7 +151,7 @@ def _keep_test_connection():
     derandomize=True,
     database=None,
     deadline=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )

@@ -18,6 +18,7 @@ callers get a 401 from the API and the login page from the portal.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,6 +176,10 @@ API_CALLS: dict[str, Call] = {
     "PATCH other_cohort":                Call("patch", Api("cohorts/{other_cohort}/"),
                                               lambda s: {"description": "New words"}),
     "DELETE cohort":                     Call("delete", Api("cohorts/{cohort}/")),
+    "arrange squads in cohort":          Call("post", Api("cohorts/{cohort}/arrange-squads/"),
+                                              lambda s: {"squad_size": 4}),
+    "arrange squads in other_cohort":    Call("post", Api("cohorts/{other_cohort}/arrange-squads/"),
+                                              lambda s: {"squad_size": 4}),
     "list squads":                       Call("get", Api("squads/")),
     "GET squad":                         Call("get", Api("squads/{squad}/")),
     "POST squad in cohort":              Call("post", Api("squads/"),
@@ -239,6 +244,8 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "PATCH cohort":                      (401, 200, 403, 200, 403, 403, 403, 404),
     "PATCH other_cohort":                (401, 200, 403, 404, 404, 404, 404, 404),
     "DELETE cohort":                     (401, 204, 403, 403, 403, 403, 403, 404),
+    "arrange squads in cohort":          (401, 200, 403, 200, 403, 403, 403, 404),
+    "arrange squads in other_cohort":    (401, 200, 403, 404, 404, 404, 404, 404),
     "list squads":                       (401, 200, 200, 200, 200, 200, 200, 200),
     "GET squad":                         (401, 200, 200, 200, 200, 200, 200, 404),
     # The outsider cannot see the cohort, so for them it is an unknown id (a field error).
@@ -370,6 +377,8 @@ PORTAL_CALLS: dict[str, Call] = {
                                                           membership_pk=_learner_membership)),
     "remove learner's membership":       Call("post", Page("portal:membership_remove", pk=_cohort,
                                                            membership_pk=_learner_membership)),
+    "arrange squads automatically":      Call("post", Page("portal:squads_auto_arrange", pk=_cohort),
+                                              lambda s: {"squad_size": "4"}),
     "delete squad Alpha":                Call("post", Page("portal:squad_delete", pk=_cohort,
                                                            squad_pk=lambda s: s.w.squad.pk)),
     "API tokens":                        Call("get", Page("portal:api_tokens")),
@@ -400,6 +409,7 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "change learner's membership":       (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
     "change membership by GET":          (LOGIN, 405,   405,   405,   405,   405,   405,   405),
     "remove learner's membership":       (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "arrange squads automatically":      (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
     "delete squad Alpha":                (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
     "API tokens":                        (LOGIN, 200,   200,   200,   200,   200,   200,   200),
     "create API token":                  (LOGIN, 200,   200,   200,   200,   200,   200,   200),
@@ -432,6 +442,14 @@ def test_the_matrix_covers_every_api_collection():
     assert registered == listed
     called = {call.url.collection for call in API_CALLS.values()}
     assert registered | {"me", "organization", ""} == called
+    # Extra actions (e.g. cohorts/{pk}/arrange-squads/) are endpoints too.
+    extra_actions = {
+        f"{prefix}/{{pk}}/{extra.url_path}/" if extra.detail else f"{prefix}/{extra.url_path}/"
+        for prefix, viewset, _basename in router.registry
+        for extra in viewset.get_extra_actions()
+    }
+    called_paths = {re.sub(r"\{\w+\}", "{pk}", call.url.path) for call in API_CALLS.values()}
+    assert extra_actions <= called_paths
 
 
 def test_the_matrix_covers_every_portal_page():

@@ -1,0 +1,648 @@
+"""No organisation sees another's data: not over the API, not in the portal, not
+in the admin.
+
+Two organisations, acme (`world`) and globex (`other_world`), each with a person
+in every role, cohorts, squads, memberships, events, audit entries and API
+tokens. Everyone at globex tries to read, change and point at acme's records.
+The answer is always the one an id that does not exist would get (a 404, or a
+field message for a reference), never data, never a 403 that confirms it exists,
+and acme's records are unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from cohorts import services
+from cohorts.models import (
+    Cohort,
+    CohortMembership,
+    JourneyTemplate,
+    Organization,
+    OrganizationMembership,
+    Squad,
+    User,
+)
+from core import services as core_services
+from core.admin_site import admin_site
+from core.models import ApiToken, AuditEntry, Event
+from tests.conftest import ROLES, World
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MISSING_ID = 987654321  # no row of any kind has this id
+
+# How a row of each model belongs to an organisation.
+ORGANIZATION_PATH = {
+    Organization: "pk",
+    User: "organization",
+    OrganizationMembership: "organization",
+    JourneyTemplate: "organization",
+    Cohort: "organization",
+    Squad: "cohort__organization",
+    CohortMembership: "cohort__organization",
+    Event: "organization",
+    AuditEntry: "organization",
+    ApiToken: "user__organization",
+}
+
+
+def rows_of(model, organization):
+    return model.objects.filter(**{ORGANIZATION_PATH[model]: organization.pk})
+
+
+def ids_of(model, organization) -> set[str]:
+    return {str(pk) for pk in rows_of(model, organization).values_list("pk", flat=True)}
+
+
+def snapshot(organization) -> dict[str, list[dict]]:
+    """Every value of every row the organisation owns, to prove nothing changed."""
+    return {model.__name__: list(rows_of(model, organization).order_by("pk").values())
+            for model in ORGANIZATION_PATH}
+
+
+def populate(w: World) -> None:
+    """Give the organisation events, audit entries and tokens, written the way the
+    product writes them."""
+    services.squad_create(actor=w.hr_admin, cohort=w.cohort, name="Beta")
+    services.user_update(actor=w.learner, user=w.learner, title="Engineer")
+    newcomer = UserFactory(organization=w.org, email=f"newcomer@{w.org.slug}.example")
+    services.membership_add(actor=w.hr_admin, cohort=w.cohort, user=newcomer)  # no squad yet
+    for role in ROLES:
+        core_services.api_token_create(actor=w.person(role), name=f"{role} sync")
+
+
+@pytest.fixture
+def acme(world) -> World:
+    populate(world)
+    return world
+
+
+@pytest.fixture
+def globex(other_world) -> World:
+    populate(other_world)
+    return other_world
+
+
+def mentions_acme(content: bytes | str) -> bool:
+    text = content.decode() if isinstance(content, bytes) else content
+    return "acme" in text.lower()
+
+
+# --- API --------------------------------------------------------------------------
+
+API_COLLECTIONS = {
+    "users": User,
+    "cohorts": Cohort,
+    "squads": Squad,
+    "memberships": CohortMembership,
+    "journey-templates": JourneyTemplate,
+    "events": Event,
+    "audit-entries": AuditEntry,
+    "tokens": ApiToken,
+}
+
+
+def test_every_api_collection_is_checked():
+    from config.api_urls import router
+
+    assert {prefix for prefix, _viewset, _basename in router.registry} == set(API_COLLECTIONS)
+
+
+@pytest.mark.parametrize("collection", list(API_COLLECTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_api_lists_hold_no_other_organisation_ids(acme, globex, api_client, collection, role):
+    # Given a globex person
+    client = api_client(globex.person(role))
+
+    # When they list a collection
+    response = client.get(f"/api/v1/{collection}/", {"page_size": 200})
+
+    # Then it holds none of acme's rows, and nothing names acme
+    assert response.status_code == 200
+    listed = {str(row["id"]) for row in response.json()["results"]}
+    assert not listed & ids_of(API_COLLECTIONS[collection], acme.org)
+    assert not mentions_acme(response.content)
+    if role == "hr_admin":  # the list works: the HR admin sees globex's own rows
+        assert listed
+        assert listed <= ids_of(API_COLLECTIONS[collection], globex.org)
+
+
+@pytest.mark.parametrize("collection", list(API_COLLECTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_api_retrieve_of_another_organisation_object_is_404(acme, globex, api_client, collection,
+                                                            role):
+    # Given a globex person and every acme row of a collection
+    client = api_client(globex.person(role))
+    acme_ids = ids_of(API_COLLECTIONS[collection], acme.org)
+    assert acme_ids
+
+    for acme_id in sorted(acme_ids):
+        # When they ask for it by id
+        response = client.get(f"/api/v1/{collection}/{acme_id}/")
+
+        # Then it does not exist for them
+        assert response.status_code == 404, (acme_id, response.content[:200])
+        assert not mentions_acme(response.content)
+
+
+def learner_membership(w: World) -> CohortMembership:
+    return CohortMembership.objects.get(cohort=w.cohort, user=w.learner)
+
+
+def learner_token(w: World) -> ApiToken:
+    return ApiToken.objects.get(user=w.learner)
+
+
+API_WRITES = {
+    "PATCH user": ("patch", lambda w: f"users/{w.learner.pk}/", {"title": "Hacked"}),
+    "PATCH cohort": ("patch", lambda w: f"cohorts/{w.cohort.pk}/", {"name": "Hacked"}),
+    "PUT cohort": ("put", lambda w: f"cohorts/{w.cohort.pk}/", {
+        "name": "Hacked", "state": "archived", "timezone": "UTC", "start_date": "2027-01-04",
+        "end_date": "2027-02-04"}),
+    "DELETE cohort": ("delete", lambda w: f"cohorts/{w.cohort.pk}/", None),
+    "PATCH squad": ("patch", lambda w: f"squads/{w.squad.pk}/", {"name": "Hacked"}),
+    "PUT squad": ("put", lambda w: f"squads/{w.squad.pk}/", {"name": "Hacked"}),
+    "DELETE squad": ("delete", lambda w: f"squads/{w.squad.pk}/", None),
+    "PATCH membership": ("patch", lambda w: f"memberships/{learner_membership(w).pk}/",
+                         {"role": "facilitator"}),
+    "PUT membership": ("put", lambda w: f"memberships/{learner_membership(w).pk}/",
+                       {"role": "facilitator", "squad": None}),
+    "DELETE membership": ("delete", lambda w: f"memberships/{learner_membership(w).pk}/", None),
+    "DELETE token": ("delete", lambda w: f"tokens/{learner_token(w).pk}/", None),
+    "arrange squads": ("post", lambda w: f"cohorts/{w.cohort.pk}/arrange-squads/", {"squad_size": 3}),
+}
+
+
+@pytest.mark.parametrize("write", list(API_WRITES))
+@pytest.mark.parametrize("role", ROLES)
+def test_api_writes_to_another_organisation_object_are_404(acme, globex, api_client, write, role):
+    # Given a globex person and an acme object
+    method, path, payload = API_WRITES[write]
+    before = snapshot(acme.org)
+
+    # When they change or delete it by id
+    response = getattr(api_client(globex.person(role)), method)(
+        f"/api/v1/{path(acme)}", payload, format="json")
+
+    # Then it does not exist for them, and acme's records are untouched
+    assert response.status_code == 404, response.content[:200]
+    assert snapshot(acme.org) == before
+
+
+def test_me_and_organization_are_always_ones_own(acme, globex, api_client):
+    client = api_client(globex.learner)
+    assert client.get("/api/v1/me/").json()["organization"]["id"] == globex.org.pk
+    assert client.get("/api/v1/organization/").json()["id"] == globex.org.pk
+
+
+def test_an_api_token_is_scoped_like_a_session(acme, globex, api_client):
+    # Given a globex HR admin's API token
+    _token, key = core_services.api_token_create(actor=globex.hr_admin, name="script")
+    client = api_client()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    # When a script uses it on acme's cohort
+    read = client.get(f"/api/v1/cohorts/{acme.cohort.pk}/")
+    listed = client.get("/api/v1/cohorts/")
+
+    # Then acme's cohort does not exist for it
+    assert read.status_code == 404
+    assert {c["id"] for c in listed.json()["results"]} == {globex.cohort.pk, globex.other_cohort.pk}
+
+
+# Writes that point at another organisation's object by id: (method, path, payload, field).
+CROSS_REFERENCES = {
+    "membership in acme's cohort": (
+        "post", lambda a, g: "memberships/",
+        lambda a, g: {"cohort": a.cohort.pk, "user": g.outsider.pk}, "cohort"),
+    "membership for acme's person": (
+        "post", lambda a, g: "memberships/",
+        lambda a, g: {"cohort": g.cohort.pk, "user": a.outsider.pk}, "user"),
+    "membership in acme's squad": (
+        "post", lambda a, g: "memberships/",
+        lambda a, g: {"cohort": g.cohort.pk, "user": g.outsider.pk, "squad": a.squad.pk}, "squad"),
+    "move a member to acme's squad": (
+        "patch", lambda a, g: f"memberships/{learner_membership(g).pk}/",
+        lambda a, g: {"squad": a.squad.pk}, "squad"),
+    "squad in acme's cohort": (
+        "post", lambda a, g: "squads/", lambda a, g: {"cohort": a.cohort.pk, "name": "Spies"},
+        "cohort"),
+    "cohort from acme's journey": (
+        "post", lambda a, g: "cohorts/",
+        lambda a, g: {"name": "Copycat", "start_date": "2027-01-04",
+                      "journey_template": a.template.pk}, "journey_template"),
+    "switch a cohort to acme's journey": (
+        "patch", lambda a, g: f"cohorts/{g.cohort.pk}/",
+        lambda a, g: {"journey_template": a.template.pk}, "journey_template"),
+}
+
+
+def _normalised(response, acme_id) -> tuple[int, str]:
+    """The response with the id that was sent masked, to compare two answers."""
+    return response.status_code, re.sub(rf"\b({acme_id}|{MISSING_ID})\b", "<id>",
+                                        json.dumps(response.json()))
+
+
+@pytest.mark.parametrize("case", list(CROSS_REFERENCES))
+@pytest.mark.parametrize("role", ["hr_admin", "facilitator"])
+def test_api_writes_referencing_another_organisation_are_field_errors(acme, globex, api_client,
+                                                                      case, role):
+    # Given a globex person who may write to their own cohort
+    method, path, payload, field = CROSS_REFERENCES[case]
+    client = api_client(globex.person(role))
+    data = payload(acme, globex)
+    before = {"acme": snapshot(acme.org), "globex": snapshot(globex.org)}
+
+    # When they send a write that points at an acme object
+    response = getattr(client, method)(f"/api/v1/{path(acme, globex)}", data, format="json")
+
+    # Then it is a 400 naming the field, the same answer an id that does not
+    # exist gets, and neither organisation changed
+    assert response.status_code == 400, response.content[:300]
+    assert field in response.json()["errors"]
+    assert not mentions_acme(response.content)
+    acme_id = data[field]
+    missing = getattr(client, method)(f"/api/v1/{path(acme, globex)}",
+                                      {**data, field: MISSING_ID}, format="json")
+    assert _normalised(response, acme_id) == _normalised(missing, acme_id)
+    assert {"acme": snapshot(acme.org), "globex": snapshot(globex.org)} == before
+
+
+# Filters that take an id: (collection, filter, the acme object's id).
+ID_FILTERS = {
+    "memberships by cohort": ("memberships", "cohort", lambda a: a.cohort.pk),
+    "memberships by person": ("memberships", "user", lambda a: a.learner.pk),
+    "memberships by squad": ("memberships", "squad", lambda a: a.squad.pk),
+    "squads by cohort": ("squads", "cohort", lambda a: a.cohort.pk),
+    "cohorts by journey": ("cohorts", "journey_template", lambda a: a.template.pk),
+    "events by cohort": ("events", "cohort", lambda a: a.cohort.pk),
+    "events by actor": ("events", "actor", lambda a: a.hr_admin.pk),
+    "audit entries by actor": ("audit-entries", "actor", lambda a: a.hr_admin.pk),
+}
+
+
+@pytest.mark.parametrize("case", list(ID_FILTERS))
+def test_api_filters_by_another_organisation_id_answer_like_a_missing_id(acme, globex, api_client,
+                                                                         case):
+    # Given a globex HR admin
+    collection, name, acme_object = ID_FILTERS[case]
+    client = api_client(globex.hr_admin)
+    acme_id = acme_object(acme)
+
+    # When they filter a list by an acme object's id, and by an id nobody has
+    response = client.get(f"/api/v1/{collection}/", {name: acme_id})
+    missing = client.get(f"/api/v1/{collection}/", {name: MISSING_ID})
+
+    # Then both get the same field message: the filter confirms nothing
+    assert response.status_code == 400
+    assert name in response.json()["errors"]
+    assert _normalised(response, acme_id) == _normalised(missing, acme_id)
+
+
+# --- portal -------------------------------------------------------------------------
+
+PORTAL_PAGES = {
+    "cohort page": ("get", lambda a, g: reverse("portal:cohort_detail", args=[a.cohort.pk]), None),
+    "manage cohort": ("get", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]), None),
+    "add a member": ("post", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]),
+                     lambda a, g: {"add-email": g.outsider.email, "add-role": "learner"}),
+    "add a squad": ("post", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]),
+                    lambda a, g: {"squad-name": "Spies"}),
+    "change a member": ("post", lambda a, g: reverse(
+        "portal:membership_change", args=[a.cohort.pk, learner_membership(a).pk]),
+        lambda a, g: {"role": "facilitator"}),
+    "remove a member": ("post", lambda a, g: reverse(
+        "portal:membership_remove", args=[a.cohort.pk, learner_membership(a).pk]), None),
+    "arrange squads": ("post", lambda a, g: reverse("portal:squads_auto_arrange", args=[a.cohort.pk]),
+                       lambda a, g: {"squad_size": "3"}),
+    "delete a squad": ("post", lambda a, g: reverse(
+        "portal:squad_delete", args=[a.cohort.pk, a.squad.pk]), None),
+    "revoke a token": ("post", lambda a, g: reverse(
+        "portal:api_token_revoke", args=[learner_token(a).pk]), None),
+}
+
+# Their own cohort in the URL, acme's member or squad after it.
+PORTAL_PAGES_VIA_OWN_COHORT = {
+    "change acme's member": ("post", lambda a, g: reverse(
+        "portal:membership_change", args=[g.cohort.pk, learner_membership(a).pk]),
+        lambda a, g: {"role": "facilitator"}),
+    "remove acme's member": ("post", lambda a, g: reverse(
+        "portal:membership_remove", args=[g.cohort.pk, learner_membership(a).pk]), None),
+    "delete acme's squad": ("post", lambda a, g: reverse(
+        "portal:squad_delete", args=[g.cohort.pk, a.squad.pk]), None),
+}
+
+
+def _portal_request(client, page, acme, globex):
+    method, url, data = page
+    return getattr(client, method)(url(acme, globex), data(acme, globex) if data else {})
+
+
+@pytest.mark.parametrize("page", list(PORTAL_PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_portal_pages_for_another_organisation_are_404(acme, globex, client, page, role):
+    # Given a globex person signed in to the portal
+    client.force_login(globex.person(role))
+    before = snapshot(acme.org)
+
+    # When they open or post to a page about acme's records
+    response = _portal_request(client, PORTAL_PAGES[page], acme, globex)
+
+    # Then the page does not exist for them and acme's records are untouched
+    assert response.status_code == 404
+    assert not mentions_acme(response.content)
+    assert snapshot(acme.org) == before
+
+
+@pytest.mark.parametrize("page", list(PORTAL_PAGES_VIA_OWN_COHORT))
+@pytest.mark.parametrize("role", ["hr_admin", "facilitator"])
+def test_portal_actions_on_own_cohort_cannot_reach_another_organisation(acme, globex, client, page,
+                                                                         role):
+    # Given a globex person who runs the globex cohort
+    client.force_login(globex.person(role))
+    before = snapshot(acme.org)
+
+    # When they act on an acme member or squad through their own cohort's URL
+    response = _portal_request(client, PORTAL_PAGES_VIA_OWN_COHORT[page], acme, globex)
+
+    # Then that member or squad does not exist for them
+    assert response.status_code == 404
+    assert snapshot(acme.org) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_portal_overview_pages_show_nothing_of_another_organisation(acme, globex, client, role):
+    client.force_login(globex.person(role))
+    for url in (reverse("portal:this_week"), f"{reverse('portal:this_week')}?cohort={acme.cohort.pk}",
+                reverse("portal:profile"), reverse("portal:facilitate"),
+                reverse("portal:cohort_create"), reverse("portal:api_tokens")):
+        response = client.get(url)
+        assert response.status_code in (200, 403), url
+        assert not mentions_acme(response.content), url
+
+
+def test_portal_cannot_add_another_organisation_person_to_a_cohort(acme, globex, client):
+    # Given globex's facilitator on their cohort's page
+    client.force_login(globex.facilitator)
+    url = reverse("portal:cohort_manage", args=[globex.cohort.pk])
+
+    # When they add an acme person by email
+    response = client.post(url, {"add-email": acme.outsider.email, "add-role": "learner"})
+
+    # Then the form says nobody has that address, as for an unknown one
+    assert response.status_code == 200
+    assert response.context["add_form"].errors["email"] == [
+        "Nobody in your organisation has this email address."]
+    assert not CohortMembership.objects.filter(user=acme.outsider).exists()
+
+
+def test_portal_cannot_create_a_cohort_from_another_organisation_journey(acme, globex, client):
+    # Given globex's HR admin on the new cohort form
+    client.force_login(globex.hr_admin)
+
+    # When they pick acme's journey template by id
+    response = client.post(reverse("portal:cohort_create"), {
+        "name": "Copycat", "start_date": "2027-01-04", "timezone": "UTC",
+        "template": acme.template.pk})
+
+    # Then the template is not a valid choice and no cohort is created
+    assert response.status_code == 200
+    assert "template" in response.context["form"].errors
+    assert not Cohort.objects.filter(name="Copycat").exists()
+
+
+def test_portal_cannot_move_a_member_into_another_organisation_squad(acme, globex, client):
+    # Given globex's facilitator and one of their learners
+    client.force_login(globex.facilitator)
+    membership = learner_membership(globex)
+
+    # When they move the learner into acme's squad by id
+    client.post(reverse("portal:membership_change", args=[globex.cohort.pk, membership.pk]),
+                {"squad": acme.squad.pk})
+
+    # Then the learner stays in their squad
+    membership.refresh_from_db()
+    assert membership.squad_id == globex.squad.pk
+
+
+# --- admin --------------------------------------------------------------------------
+
+ADMIN_OBJECTS = {
+    Organization: lambda w: w.org,
+    User: lambda w: w.learner,
+    OrganizationMembership: lambda w: OrganizationMembership.objects.get(user=w.hr_admin),
+    JourneyTemplate: lambda w: w.template,
+    Cohort: lambda w: w.cohort,
+    Squad: lambda w: w.squad,
+    CohortMembership: learner_membership,
+    Event: lambda w: Event.objects.filter(organization=w.org).first(),
+    AuditEntry: lambda w: AuditEntry.objects.filter(organization=w.org).first(),
+}
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def globex_admin(acme, globex, client):
+    """A client signed in as globex's HR admin (not staff: the policy lets them in)."""
+    assert not globex.hr_admin.is_staff
+    client.force_login(globex.hr_admin)
+    return client
+
+
+# Platform-wide schedules: only platform operators (superusers) manage them.
+OPERATOR_ONLY_ADMIN_APPS = {"django_celery_beat"}
+
+
+def test_every_admin_model_is_checked():
+    org_scoped = {model for model in admin_site._registry
+                  if model._meta.app_label not in OPERATOR_ONLY_ADMIN_APPS}
+    assert org_scoped == set(ADMIN_OBJECTS)
+
+
+@pytest.mark.parametrize("model", [m for m in admin_site._registry
+                                   if m._meta.app_label in OPERATOR_ONLY_ADMIN_APPS],
+                         ids=lambda m: m.__name__)
+def test_operator_only_admin_models_are_closed_to_hr_admins(globex, globex_admin, model):
+    # When globex's HR admin opens a platform-wide admin page
+    changelist = globex_admin.get(admin_url(model, "changelist"))
+    add = globex_admin.get(admin_url(model, "add"))
+    index = globex_admin.get(reverse("admin:index"))
+
+    # Then it is refused and not offered on the admin index
+    assert (changelist.status_code, add.status_code) == (403, 403)
+    assert admin_url(model, "changelist") not in index.content.decode()
+
+
+def filter_choices(changelist) -> list[str]:
+    return [str(choice["display"]) for spec in changelist.filter_specs
+            for choice in spec.choices(changelist)]
+
+
+@pytest.mark.parametrize("model", list(ADMIN_OBJECTS), ids=lambda m: m.__name__)
+def test_admin_changelists_list_only_own_organisation(acme, globex, globex_admin, model):
+    # When globex's HR admin opens the changelist
+    response = globex_admin.get(admin_url(model, "changelist"))
+
+    # Then every row is globex's, there are some, and neither the rows nor the
+    # filter sidebar name anything of acme's
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    listed = {str(obj.pk) for obj in changelist.result_list}
+    assert listed
+    assert listed <= ids_of(model, globex.org)
+    assert not any(mentions_acme(choice) for choice in filter_choices(changelist))
+    assert not mentions_acme(response.content)
+
+
+@pytest.mark.parametrize("model", [Squad, CohortMembership], ids=lambda m: m.__name__)
+def test_admin_cohort_filters_offer_own_cohorts_only(acme, globex, globex_admin, model):
+    # Given squads and members in both globex cohorts (a filter needs two choices to show)
+    squad = services.squad_create(actor=globex.hr_admin, cohort=globex.other_cohort, name="Gamma")
+    services.membership_add(actor=globex.hr_admin, cohort=globex.other_cohort,
+                            user=globex.outsider, squad=squad)
+
+    # When globex's HR admin opens the changelist
+    changelist = globex_admin.get(admin_url(model, "changelist")).context["cl"]
+
+    # Then the cohort filter offers globex's cohorts and none of acme's
+    choices = filter_choices(changelist)
+    assert {"globex cohort", "globex other"} <= set(choices)
+    assert not any(mentions_acme(choice) for choice in choices)
+
+
+MISSING_PK = {Event: "00000000-0000-0000-0000-000000000000"}
+
+
+@pytest.mark.parametrize("model", list(ADMIN_OBJECTS), ids=lambda m: m.__name__)
+def test_admin_pages_of_another_organisation_object_show_no_data(acme, globex, globex_admin, model):
+    # Given an acme object
+    obj = ADMIN_OBJECTS[model](acme)
+    missing_pk = MISSING_PK.get(model, MISSING_ID)
+    before = snapshot(acme.org)
+
+    for view in ("change", "history", "delete"):
+        # When globex's HR admin opens its change, history or delete page
+        response = globex_admin.get(admin_url(model, view, obj.pk))
+        missing = globex_admin.get(admin_url(model, view, missing_pk))
+
+        # Then they are sent away, refused or get a 404, exactly as for an id
+        # nobody has, and see nothing of the object
+        assert response.status_code in (302, 403, 404), view
+        assert response.status_code == missing.status_code, view
+        assert response.get("Location") == missing.get("Location"), view
+        assert not mentions_acme(response.content)
+
+    # And posting to them changes nothing
+    globex_admin.post(admin_url(model, "change", obj.pk), {"name": "Hacked", "title": "Hacked"})
+    globex_admin.post(admin_url(model, "delete", obj.pk), {"post": "yes"})
+    assert snapshot(acme.org) == before
+
+
+def test_admin_bulk_delete_cannot_reach_another_organisation(acme, globex, globex_admin):
+    # When globex's HR admin posts the delete action with acme's squad selected
+    globex_admin.post(admin_url(Squad, "changelist"), {
+        "action": "delete_selected", "_selected_action": [acme.squad.pk], "post": "yes"})
+
+    # Then acme's squad is still there
+    assert Squad.objects.filter(pk=acme.squad.pk).exists()
+
+
+@pytest.mark.parametrize(("source", "field"), [(CohortMembership, "user"),
+                                               (OrganizationMembership, "user")],
+                         ids=["CohortMembership.user", "OrganizationMembership.user"])
+def test_admin_autocomplete_offers_own_people_only(acme, globex, globex_admin, source, field):
+    # When globex's HR admin searches people in an autocomplete box
+    response = globex_admin.get(reverse("admin:autocomplete"), {
+        "app_label": source._meta.app_label, "model_name": source._meta.model_name,
+        "field_name": field, "term": ""})
+
+    # Then only globex people come back
+    assert response.status_code == 200
+    found = {result["id"] for result in response.json()["results"]}
+    assert found
+    assert found <= ids_of(User, globex.org)
+
+
+def _inline_management(response) -> dict:
+    """Empty management forms for whatever inlines the add page shows."""
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    return data
+
+
+ADMIN_CROSS_REFERENCES = {
+    "cohort membership in acme's cohort": (CohortMembership, "cohort", lambda a, g: {
+        "cohort": a.cohort.pk, "user": g.outsider.pk, "role": "learner",
+        "joined_at_0": "2027-01-04", "joined_at_1": "09:00:00"}),
+    "cohort membership for acme's person": (CohortMembership, "user", lambda a, g: {
+        "cohort": g.cohort.pk, "user": a.outsider.pk, "role": "learner",
+        "joined_at_0": "2027-01-04", "joined_at_1": "09:00:00"}),
+    "cohort membership in acme's squad": (CohortMembership, "squad", lambda a, g: {
+        "cohort": g.cohort.pk, "user": g.outsider.pk, "role": "learner", "squad": a.squad.pk,
+        "joined_at_0": "2027-01-04", "joined_at_1": "09:00:00"}),
+    "squad in acme's cohort": (Squad, "cohort", lambda a, g: {
+        "cohort": a.cohort.pk, "name": "Spies", "created_at_0": "2027-01-04",
+        "created_at_1": "09:00:00"}),
+    "cohort from acme's journey": (Cohort, "journey_template", lambda a, g: {
+        "name": "Copycat", "slug": "copycat", "state": "draft", "timezone": "UTC",
+        "start_date": "2027-01-04", "end_date": "2027-02-04", "journey_template": a.template.pk,
+        "created_at_0": "2027-01-04", "created_at_1": "09:00:00"}),
+    "organisation role for acme's person": (OrganizationMembership, "user", lambda a, g: {
+        "user": a.outsider.pk, "role": "hr_admin", "created_at_0": "2027-01-04",
+        "created_at_1": "09:00:00"}),
+}
+
+
+@pytest.mark.parametrize("case", list(ADMIN_CROSS_REFERENCES))
+def test_admin_add_forms_refuse_another_organisation_objects(acme, globex, globex_admin, case):
+    # Given globex's HR admin on an add form, which offers no acme choices
+    model, field, data = ADMIN_CROSS_REFERENCES[case]
+    form_page = globex_admin.get(admin_url(model, "add"))
+    assert form_page.status_code == 200
+    assert not mentions_acme(form_page.content)
+    before = {"acme": snapshot(acme.org), "globex": snapshot(globex.org)}
+
+    # When they post an acme object's id into a field
+    response = globex_admin.post(admin_url(model, "add"),
+                                 {**data(acme, globex), **_inline_management(form_page)})
+
+    # Then the form shows an error on that field and nothing is saved
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert {"acme": snapshot(acme.org), "globex": snapshot(globex.org)} == before
+
+
+@pytest.mark.parametrize("model", [AuditEntry, Event], ids=lambda m: m.__name__)
+def test_admin_audit_and_event_logs_are_read_only(globex, globex_admin, model):
+    # Given one of globex's own log rows
+    obj = ADMIN_OBJECTS[model](globex)
+    before = snapshot(globex.org)
+
+    # Then the HR admin may read it
+    changelist = globex_admin.get(admin_url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert changelist.context["action_form"] is None  # no bulk delete
+    detail = globex_admin.get(admin_url(model, "change", obj.pk))
+    assert detail.status_code == 200
+    assert b'name="_save"' not in detail.content
+
+    # But not add, change or delete one
+    assert globex_admin.get(admin_url(model, "add")).status_code == 403
+    assert globex_admin.post(admin_url(model, "add"), {"action": "forged"}).status_code == 403
+    assert globex_admin.post(admin_url(model, "change", obj.pk), {"action": "forged"}).status_code == 403
+    assert globex_admin.get(admin_url(model, "delete", obj.pk)).status_code == 403
+    assert globex_admin.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    globex_admin.post(admin_url(model, "changelist"), {
+        "action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
+    assert snapshot(globex.org) == before
