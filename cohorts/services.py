@@ -200,7 +200,7 @@ def cohort_create(
     _require(actor, "cohort.create", organization)
     if template is not None and template.organization_id != organization.pk:
         raise ApplicationError("Please correct the errors below.",
-                               errors={"template": ["Choose one of your organisation's templates."]})
+                               errors={"journey_template": ["Choose one of your organisation's templates."]})
     if end_date is None and start_date is not None:
         weeks = template.weeks if template is not None else 6
         end_date = start_date + dt.timedelta(days=7 * weeks - 1)

@@ -124,6 +124,8 @@ class UserViewSet(
 class CohortViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     base_queryset = Cohort.objects.all()
     serializer_class = CohortSerializer
+    object_permissions = {"update": "cohort.change", "partial_update": "cohort.change",
+                          "destroy": "cohort.delete", "arrange_squads": "squad.manage"}
     filterset_fields = ["state", "journey_template", "start_date"]
     ordering_fields = ["start_date", "end_date", "name", "created_at"]
     ordering = ["-start_date", "name"]
@@ -192,6 +194,8 @@ class CohortViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 class SquadViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     base_queryset = Squad.objects.all()
     serializer_class = SquadSerializer
+    object_permissions = {"update": "squad.manage", "partial_update": "squad.manage",
+                          "destroy": "squad.manage"}
     filterset_fields = ["cohort"]
     ordering_fields = ["name", "created_at"]
     ordering = ["name"]
@@ -226,6 +230,8 @@ class SquadViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 class MembershipViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     base_queryset = CohortMembership.objects.select_related("user")
     serializer_class = MembershipSerializer
+    object_permissions = {"update": "membership.manage", "partial_update": "membership.manage",
+                          "destroy": "membership.manage"}
     filterset_fields = ["cohort", "role", "squad", "user"]
     ordering_fields = ["joined_at", "role"]
     ordering = ["cohort", "joined_at"]

@@ -1,8 +1,18 @@
 """Base API views: querysets always come through the policy module."""
 
-from rest_framework import viewsets
+from rest_framework import permissions, viewsets
 
 from core import policy
+
+
+class PolicyObjectPermission(permissions.BasePermission):
+    """Decides writes to an existing object with the policy before the input is
+    validated, so a user who may not change an object hears "forbidden", not
+    what was wrong with their input. The services check again when they write."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        required = getattr(view, "object_permissions", {}).get(view.action)
+        return required is None or policy.allows(request.user, required, obj)
 
 
 class ScopedViewSetMixin:
@@ -10,6 +20,9 @@ class ScopedViewSetMixin:
     organisation's object is a 404."""
 
     base_queryset = None
+    # {view action: policy permission} checked on the object before validation.
+    object_permissions: dict[str, str] = {}
+    permission_classes = [permissions.IsAuthenticated, PolicyObjectPermission]
 
     def get_queryset(self):
         return policy.scope(self.request.user, self.base_queryset.all())

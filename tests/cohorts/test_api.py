@@ -657,3 +657,10 @@ def test_facilitator_arranges_unplaced_members_into_squads_over_the_api(world, a
     assert bad.status_code == 400 and "squad_size" in bad.json()["errors"]
     assert api_client(world.learner).post(
         f"/api/v1/cohorts/{world.cohort.pk}/arrange-squads/", {}, format="json").status_code == 403
+
+
+def test_a_user_who_may_not_change_a_cohort_hears_forbidden_before_any_input_check(world, api_client):
+    response = api_client(world.analyst).patch(
+        f"/api/v1/cohorts/{world.cohort.pk}/", {"end_date": "not a date"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["errors"] == {}

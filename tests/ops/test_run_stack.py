@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -62,10 +63,10 @@ def test_run_starts_web_worker_and_beat_and_ctrl_c_stops_all_three(tmp_path):
         banner = log.read_text()
         assert f"Peerloop is running at http://127.0.0.1:{port}/" in banner, banner[-3000:]
         assert "learner@acme.example" in banner
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert response.status == 200
         processes = _children(runner.pid)
-        commands = " ".join(open(f"/proc/{p}/cmdline").read().replace("\0", " ")
+        commands = " ".join(Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")
                             for p in processes if _alive(p))
         assert "runserver" in commands and " worker" in commands and " beat" in commands
 
