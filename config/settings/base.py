@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "core",
     "cohorts",
+    "discussions",
 ]
 
 MIDDLEWARE = [
