@@ -1,22 +1,19 @@
 """Playwright fixtures: a headless Debian Chromium driving the portal on pytest-django's
-`live_server`.
-
-Without Chromium (or Playwright) the browser tests skip with the reason; with
-REQUIRE_BROWSER=1 (CI) they fail instead, so a broken image cannot pass silently.
+`live_server`. Without Chromium or Playwright the tests skip, or fail under
+REQUIRE_BROWSER=1 (see `support.py`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.factories import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from . import support
+
 TIMEOUT_MS = 10_000
 
 # Playwright's sync API drives its asyncio event loop from the test's own thread, and
@@ -30,32 +27,28 @@ TIMEOUT_MS = 10_000
 ALLOW_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     """One Chromium per test module (not per session: while Playwright runs, the ORM
     guard described above is off, and it must not leak into non-browser tests)."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if not support.CHROMIUM.exists():
+        support.unavailable(f"{support.CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        _unavailable(f"playwright is not importable ({exc}); install the dev extras")
+        support.unavailable(f"playwright is not importable ({exc}); install the dev extras")
 
     previous = os.environ.get(ALLOW_ASYNC_UNSAFE)
     os.environ[ALLOW_ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()
     try:
         try:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(
+                executable_path=str(support.CHROMIUM), args=support.CHROMIUM_ARGS)
         except PlaywrightError as exc:
-            _unavailable(f"Chromium at {CHROMIUM} did not start: {exc.message.splitlines()[0]}")
+            first_line = exc.message.splitlines()[0]
+            support.unavailable(f"Chromium at {support.CHROMIUM} did not start: {first_line}")
         yield chromium
         chromium.close()
     finally:
@@ -85,7 +78,8 @@ def log_in(page) -> Callable:
         page.goto("/accounts/login/")
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_load_state()
+        # The POST answers with the next page either way (a redirect, or the form again).
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign In").click()
 
     return sign_in

@@ -8,11 +8,13 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import expect
 
 from cohorts.models import Cohort, CohortMembership, CohortRole, CohortStep, Squad
 from cohorts.selectors import local_today
 
+from .support import playwright_expect
+
+expect = playwright_expect()
 pytestmark = pytest.mark.browser
 
 
@@ -32,7 +34,7 @@ def test_facilitator_creates_a_squad_and_moves_a_learner_into_it(page, log_in, w
     # When they open the cohort's manage page and create squad Beta
     card.get_by_role("link", name="Members and squads").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(world.cohort.name)
-    page.get_by_label("Name").fill("Beta")
+    page.get_by_label("New squad").fill("Beta")
     page.get_by_role("button", name="Create squad").click()
 
     # Then the page says so and Beta is offered in every squad selector

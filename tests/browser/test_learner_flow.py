@@ -10,11 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from cohorts.models import StepKind
 from tests.factories import CohortStepFactory
 
+from .support import playwright_expect
+
+expect = playwright_expect()
 pytestmark = pytest.mark.browser
 
 # Set PEERLOOP_SCREENSHOTS=/some/dir to keep a picture of "This week" (e.g. as a CI artifact).

@@ -10,10 +10,11 @@ function-scoped fixtures are set up once per operation and shared by that
 operation's Hypothesis examples, so one example may see what an earlier one
 created or deleted.
 
-Random ids almost never exist, so hooks swap in, two times out of three, the id of a real
-object for `{id}` in paths and for reference fields (`cohort`, `user`, `squad`,
-...) in bodies and filters: mostly objects of the signed-in organisation, some of
-the other one, whose answer must be a 404 or 400, never a crash.
+Random ids almost never exist, so hooks swap in, two times out of three, the id
+of a real object for `{id}` in paths and for reference fields (`cohort`, `user`,
+`squad`, ...) in bodies and filters: mostly objects of the signed-in
+organisation, some of the other one, whose answer must be a 404 or 400, never a
+crash.
 """
 
 from __future__ import annotations
@@ -127,11 +128,11 @@ def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str
     """The HR admin's token, with events, audit entries and tokens in both organisations."""
     fuzz_token, key = api_token_create(actor=world.hr_admin, name="fuzz")
     api_token_create(actor=world.hr_admin, name="spare")  # so revoking "a token of mine" succeeds
-    for other in (world, other_world):
-        squad = services.squad_create(actor=other.hr_admin, cohort=other.cohort, name="Beta")
-        services.membership_update(actor=other.hr_admin, membership=other.learner.cohort_memberships.get(),
+    for each in (world, other_world):
+        squad = services.squad_create(actor=each.hr_admin, cohort=each.cohort, name="Beta")
+        services.membership_update(actor=each.hr_admin, membership=each.learner.cohort_memberships.get(),
                                    squad=squad)
-        api_token_create(actor=other.facilitator, name="theirs")
+        api_token_create(actor=each.facilitator, name="theirs")
     for resource, (model, organization_field) in RESOURCES.items():
         objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
         mine = {organization_field: world.org}
