@@ -100,8 +100,19 @@ def is_operator(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_superuser)
 
 
+_tenants: dict[type[Model], Callable[[Model], int | None]] = {}
+
+
+def register_tenant(model: type[Model], resolver: Callable[[Model], int | None]) -> None:
+    """Other apps say here how to find the organisation of their models."""
+    _tenants[model] = resolver
+
+
 def organization_of(obj) -> int | None:
     """The organisation id an object belongs to."""
+    resolver = _tenants.get(type(obj))
+    if resolver is not None:
+        return resolver(obj)
     if isinstance(obj, Organization):
         return obj.pk
     if isinstance(obj, User | Cohort | JourneyTemplate | OrganizationMembership | Event):

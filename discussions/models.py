@@ -1,0 +1,146 @@
+"""Structured prompts, squad threads with rotating roles, posts and their
+versions."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.timezone import now
+
+
+class PromptState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Prompt(models.Model):
+    """A facilitator's question for a cohort, discussed squad by squad with roles."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="prompts")
+    step = models.ForeignKey("cohorts.CohortStep", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="prompts")
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    due_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(default=20, help_text="Estimated effort.")
+    state = models.CharField(max_length=10, choices=PromptState.choices, default=PromptState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=now, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        indexes = [models.Index(fields=["cohort", "state", "due_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PromptRole(models.Model):
+    """A role in a prompt's discussion and the one-paragraph deliverable it owes."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=40, help_text="e.g. questioner, summarizer, challenger.")
+    deliverable = models.CharField(max_length=300)
+    min_words = models.PositiveSmallIntegerField(default=40)
+    max_words = models.PositiveSmallIntegerField(default=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "name"], name="unique_role_name_per_prompt"),
+            models.CheckConstraint(condition=models.Q(max_words__gte=models.F("min_words")),
+                                   name="role_word_bounds_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.max_words is not None and self.min_words is not None and self.max_words < self.min_words:
+            raise ValidationError({"max_words": "The maximum must be at least the minimum."})
+
+
+class Thread(models.Model):
+    """One squad's discussion of a prompt (squad is empty for a cohort without squads)."""
+
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="threads")
+    squad = models.ForeignKey("cohorts.Squad", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="threads")
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["prompt", "squad__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "squad"], name="one_thread_per_squad_and_prompt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prompt} ({self.squad or 'whole cohort'})"
+
+
+class RoleAssignment(models.Model):
+    """Who holds which role in a thread; the history the rotation learns from."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="role_assignments")
+    role = models.CharField(max_length=40, blank=True, help_text="Empty: a contributor without a role.")
+    swapped = models.BooleanField(default=False, help_text="Set by a facilitator's swap.")
+    assigned_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["thread", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="one_role_per_member_per_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role or 'contributor'}"
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="replies")
+    role = models.CharField(max_length=40, blank=True, help_text="The role deliverable this post is.")
+    body = models.TextField()
+    body_html = models.TextField(editable=False, help_text="Rendered and sanitised when saved.")
+    word_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=now, editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["thread", "created_at"]),
+                   models.Index(fields=["author", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author} in {self.thread_id}"
+
+
+class PostVersion(models.Model):
+    """An earlier text of an edited post, kept so readers can see what changed."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="versions")
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=now, editable=False)
+    replaced_at = models.DateTimeField(default=now, editable=False)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"Version of post {self.post_id} replaced {self.replaced_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,66 @@
+"""The discussions app's part of the policy: who may run prompts and post in
+threads, and which prompts, threads and posts each person sees. Registered into
+core.policy, the one place that decides access."""
+
+from django.db.models import Q
+
+from cohorts.models import CohortMembership, CohortRole
+from core import policy
+
+from .models import Post, Prompt, Thread
+
+policy.register_tenant(Prompt, lambda prompt: prompt.cohort.organization_id)
+policy.register_tenant(Thread, lambda thread: thread.prompt.cohort.organization_id)
+policy.register_tenant(Post, lambda post: post.thread.prompt.cohort.organization_id)
+
+
+@policy.rule("prompt.manage")
+def _runs_prompts(user, roles: policy.Roles, cohort) -> bool:
+    """Facilitators of the cohort and HR admins write and publish prompts."""
+    return roles.is_hr_admin or (cohort is not None and cohort.pk in roles.facilitated_cohort_ids)
+
+
+@policy.rule("thread.post")
+def _posts_in_thread(user, roles: policy.Roles, thread) -> bool:
+    """Members of the thread's squad post there; facilitators and experts of the
+    cohort post in every squad's thread."""
+    if thread is None:
+        return False
+    cohort_id = thread.prompt.cohort_id
+    role = roles.cohort_roles.get(cohort_id)
+    if role in (CohortRole.FACILITATOR, CohortRole.EXPERT):
+        return True
+    if role is None:
+        return False
+    if thread.squad_id is None:
+        return True
+    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, squad_id=thread.squad_id).exists()
+
+
+
+def _scope_prompts(qs, user, roles):
+    qs = qs.filter(cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    # Learners see published prompts of their cohorts; facilitators their drafts too.
+    return qs.filter(Q(cohort_id__in=list(roles.facilitated_cohort_ids))
+                     | Q(cohort_id__in=list(roles.cohort_roles), state="published"))
+
+
+def _scope_threads(qs, user, roles):
+    qs = qs.filter(prompt__cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    return qs.filter(prompt__cohort_id__in=list(roles.cohort_roles))
+
+
+def _scope_posts(qs, user, roles):
+    qs = qs.filter(thread__prompt__cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    return qs.filter(thread__prompt__cohort_id__in=list(roles.cohort_roles))
+
+
+policy.register_scope(Prompt, _scope_prompts)
+policy.register_scope(Thread, _scope_threads)
+policy.register_scope(Post, _scope_posts)
