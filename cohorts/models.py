@@ -265,6 +265,9 @@ class CohortMembership(models.Model):
     squad = models.ForeignKey(
         Squad, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
     )
+    is_moderator = models.BooleanField(
+        default=False, help_text="This week's learner moderator: may resolve low-risk flags."
+    )
     joined_at = models.DateTimeField(default=now)
 
     class Meta:

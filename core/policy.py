@@ -40,7 +40,7 @@ from cohorts.models import (
     User,
 )
 
-from .models import ApiToken, AuditEntry, ConsumedEvent, Event
+from .models import ApiToken, AuditEntry, ConsumedEvent, Event, Notification
 
 
 @dataclass
@@ -50,6 +50,8 @@ class Roles:
     organization_id: int | None
     org_roles: set[str] = field(default_factory=set)
     cohort_roles: dict[int, str] = field(default_factory=dict)
+    # Cohorts where this person is the week's learner moderator.
+    moderated_cohort_ids: set[int] = field(default_factory=set)
 
     @property
     def is_hr_admin(self) -> bool:
@@ -81,11 +83,12 @@ def roles(user) -> Roles:
                 user=user, organization_id=user.organization_id
             ).values_list("role", flat=True)
         )
-        loaded.cohort_roles = dict(
-            CohortMembership.objects.filter(
-                user=user, cohort__organization_id=user.organization_id
-            ).values_list("cohort_id", "role")
-        )
+        for cohort_id, role, is_moderator in CohortMembership.objects.filter(
+            user=user, cohort__organization_id=user.organization_id
+        ).values_list("cohort_id", "role", "is_moderator"):
+            loaded.cohort_roles[cohort_id] = role
+            if is_moderator:
+                loaded.moderated_cohort_ids.add(cohort_id)
     user._peerloop_roles = loaded
     return loaded
 
@@ -123,7 +126,7 @@ def organization_of(obj) -> int | None:
         return obj.cohort.organization_id
     if isinstance(obj, JourneyStep):
         return obj.template.organization_id
-    if isinstance(obj, ApiToken):
+    if isinstance(obj, ApiToken | Notification):
         return obj.user.organization_id
     raise TypeError(f"No tenancy rule for {type(obj).__name__}")
 
@@ -303,6 +306,7 @@ _scopers: dict[type[Model], Callable] = {
     ConsumedEvent: _scope_consumed,
     AuditEntry: _scope_audit,
     ApiToken: _scope_tokens,
+    Notification: _scope_tokens,
 }
 
 

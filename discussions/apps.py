@@ -6,4 +6,4 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401 - registers this app's policy rules
+        from . import handlers, rules  # noqa: F401 - register this app's consumers and policy rules

@@ -1,4 +1,6 @@
-"""Event verbs the discussions app emits."""
+"""Event verbs the discussions app emits (consumed by gamification, nudges,
+analytics). Payloads carry cohort, squad, author and length, so consumers need
+no lookups."""
 
 
 class DiscussionVerb:
@@ -9,3 +11,14 @@ class DiscussionVerb:
     REPLY_CREATED = "reply_created"
     POST_EDITED = "post_edited"
     POST_DELETED = "post_deleted"
+    POST_ENDORSED = "post_endorsed"
+    POST_UNENDORSED = "post_unendorsed"
+    TOP_TAKE_NOMINATED = "top_take_nominated"
+    TOP_TAKE_SELECTED = "top_take_selected"
+    MICROTASK_COMPLETED = "microtask_completed"
+    POST_FLAGGED = "post_flagged"
+    FLAG_RESOLVED = "flag_resolved"
+    POST_HIDDEN = "post_hidden"
+    POST_RESTORED = "post_restored"
+    THREAD_LOCKED = "thread_locked"
+    THREAD_UNLOCKED = "thread_unlocked"

@@ -144,3 +144,139 @@ class PostVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version of post {self.post_id} replaced {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class Endorsement(models.Model):
+    """A "helpful" mark on a post, with an optional one-line endorsement."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="endorsements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="endorsements")
+    text = models.CharField(max_length=140, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="endorse_a_post_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} endorsed {self.post_id}"
+
+
+class TopTake(models.Model):
+    """A facilitator's pick of an exemplary post, shown on the cohort page and in digests."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="top_take")
+    selected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Top Take: post {self.post_id}"
+
+
+class TopTakeNomination(models.Model):
+    """A learner suggests a post for Top Take."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="nominations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="nominate_a_post_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} nominated {self.post_id}"
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    OFF_TOPIC = "off_topic", "Off topic"
+    DISRESPECTFUL = "disrespectful", "Disrespectful or harassing"
+    PERSONAL_DATA = "personal_data", "Shares someone's personal data"
+    OTHER = "other", "Something else"
+
+
+# Flags a rotating learner moderator may resolve; the rest need a facilitator.
+LOW_RISK_REASONS = frozenset({FlagReason.SPAM, FlagReason.OFF_TOPIC})
+
+
+class FlagOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld: the post is hidden"
+    DISMISSED = "dismissed", "Dismissed: the post stays"
+
+
+class Flag(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=20, choices=FlagOutcome.choices, blank=True)
+    resolution_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="flag_a_post_once")]
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on post {self.post_id}"
+
+    @property
+    def low_risk(self) -> bool:
+        return self.reason in LOW_RISK_REASONS
+
+
+class MicroTaskCompletion(models.Model):
+    """A learner marks a 5-10 minute task done, with a short comment for the feed."""
+
+    step = models.ForeignKey("cohorts.CohortStep", on_delete=models.CASCADE, related_name="completions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="microtask_completions")
+    comment = models.CharField(max_length=280, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["step", "user"], name="complete_a_task_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} did {self.step_id}"
+
+
+class FeedKind(models.TextChoices):
+    POST = "post", "Post"
+    MICROTASK = "microtask", "Micro-task done"
+    ENDORSEMENT = "endorsement", "Endorsement"
+    TOP_TAKE = "top_take", "Top Take"
+
+
+class FeedItem(models.Model):
+    """The cohort feed, written with the change it shows, so the feed page is
+    one indexed query however much the cohort has done."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="feed_items")
+    kind = models.CharField(max_length=20, choices=FeedKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="feed_items")
+    completion = models.ForeignKey(MicroTaskCompletion, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="feed_items")
+    text = models.CharField(max_length=300, blank=True, help_text="Excerpt, comment or endorsement line.")
+    visible = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cohort", "visible", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.cohort_id}"

@@ -7,11 +7,12 @@ from django.db.models import Q
 from cohorts.models import CohortMembership, CohortRole
 from core import policy
 
-from .models import Post, Prompt, Thread
+from .models import Endorsement, FeedItem, Flag, MicroTaskCompletion, Post, Prompt, Thread
 
 policy.register_tenant(Prompt, lambda prompt: prompt.cohort.organization_id)
 policy.register_tenant(Thread, lambda thread: thread.prompt.cohort.organization_id)
 policy.register_tenant(Post, lambda post: post.thread.prompt.cohort.organization_id)
+policy.register_tenant(Flag, lambda flag: flag.post.thread.prompt.cohort.organization_id)
 
 
 @policy.rule("prompt.manage")
@@ -36,6 +37,28 @@ def _posts_in_thread(user, roles: policy.Roles, thread) -> bool:
         return True
     return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, squad_id=thread.squad_id).exists()
 
+
+
+@policy.rule("post.react")
+def _reacts_to_post(user, roles: policy.Roles, post) -> bool:
+    """Cohort members endorse, nominate and flag the posts they can read."""
+    return post is not None and post.thread.prompt.cohort_id in roles.cohort_roles
+
+
+@policy.rule("step.complete")
+def _completes_step(user, roles: policy.Roles, step) -> bool:
+    return step is not None and roles.cohort_roles.get(step.cohort_id) in (
+        CohortRole.LEARNER, CohortRole.PEER_MENTOR)
+
+
+@policy.rule("flag.resolve_low_risk")
+def _learner_moderator(user, roles: policy.Roles, cohort) -> bool:
+    return cohort is not None and cohort.pk in roles.moderated_cohort_ids
+
+
+@policy.rule("moderation.queue")
+def _works_the_queue(user, roles: policy.Roles, obj) -> bool:
+    return roles.is_hr_admin or roles.is_facilitator or bool(roles.moderated_cohort_ids)
 
 
 def _scope_prompts(qs, user, roles):
@@ -63,4 +86,43 @@ def _scope_posts(qs, user, roles):
 
 policy.register_scope(Prompt, _scope_prompts)
 policy.register_scope(Thread, _scope_threads)
+def _scope_by_post(qs, user, roles):
+    qs = qs.filter(post__thread__prompt__cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    return qs.filter(post__thread__prompt__cohort_id__in=list(roles.cohort_roles))
+
+
+def _scope_flags(qs, user, roles):
+    """Facilitators see their cohorts' flags, learner moderators the low-risk ones,
+    everyone the flags they raised."""
+    from .models import LOW_RISK_REASONS
+
+    qs = qs.filter(post__thread__prompt__cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin:
+        return qs
+    return qs.filter(Q(reporter=user)
+                     | Q(post__thread__prompt__cohort_id__in=list(roles.facilitated_cohort_ids))
+                     | Q(post__thread__prompt__cohort_id__in=list(roles.moderated_cohort_ids),
+                         reason__in=list(LOW_RISK_REASONS)))
+
+
+def _scope_by_cohort(qs, user, roles):
+    qs = qs.filter(cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    return qs.filter(cohort_id__in=list(roles.cohort_roles))
+
+
+def _scope_completions(qs, user, roles):
+    qs = qs.filter(step__cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return qs
+    return qs.filter(step__cohort_id__in=list(roles.cohort_roles))
+
+
 policy.register_scope(Post, _scope_posts)
+policy.register_scope(Endorsement, _scope_by_post)
+policy.register_scope(Flag, _scope_flags)
+policy.register_scope(FeedItem, _scope_by_cohort)
+policy.register_scope(MicroTaskCompletion, _scope_completions)

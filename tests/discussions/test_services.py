@@ -121,3 +121,30 @@ def test_markup_is_rendered_and_sanitised_when_saved(world, squads, publish):
                                 body="**Bold** <script>alert(1)</script> [x](javascript:alert(1))")
     assert "<strong>Bold</strong>" in post.body_html
     assert "<script" not in post.body_html and 'href="javascript' not in post.body_html
+
+
+def test_mentioned_members_get_a_notification_once(
+        world, squads, publish, django_capture_on_commit_callbacks):
+    from core.models import Notification
+
+    _, threads = publish()
+    handle = world.peer_mentor.email.split("@")[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        post = services.post_create(actor=world.learner, thread=threads["Alpha"],
+                                    body=f"What do you think, @{handle}? And @nobody-here?")
+    assert f'href="/cohorts/{world.cohort.pk}/#member-{world.peer_mentor.pk}"' in post.body_html
+    note = Notification.objects.get(user=world.peer_mentor)
+    assert note.kind == "mention" and world.learner.display_name in note.title
+    assert note.url.endswith(f"#post-{post.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_edit(actor=world.learner, post=post, body=f"Still curious, @{handle}.")
+    assert Notification.objects.filter(user=world.peer_mentor).count() == 1
+
+
+def test_posting_is_rate_limited_with_a_clear_message(world, squads, publish):
+    _, threads = publish()
+    for n in range(services.POST_RATE_LIMIT):
+        services.post_create(actor=world.learner, thread=threads["Alpha"], body=f"Thought {n}")
+    with pytest.raises(ApplicationError) as raised:
+        services.post_create(actor=world.learner, thread=threads["Alpha"], body="One more")
+    assert "take a breath" in raised.value.errors["body"][0]

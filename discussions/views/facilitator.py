@@ -1,0 +1,3 @@
+"""Facilitator pages: prompts, role swaps, Top Take picks, the moderation queue."""
+
+urlpatterns: list = []
