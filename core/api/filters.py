@@ -1,10 +1,13 @@
 import contextlib
+import datetime as dt
 
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 
 from core import policy
-from core.models import AuditEntry, Event
+from core.models import ApiToken, AuditEntry, Event
 
 
 class ScopedFilterBackend(DjangoFilterBackend):
@@ -23,9 +26,31 @@ class ScopedFilterBackend(DjangoFilterBackend):
         return filterset
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time turned into UTC before it reaches the database.
+    PostgreSQL refuses offsets beyond +/-15:59 and years near 1; both become a
+    field message instead of a server error."""
+
+    def clean(self, value):
+        parsed = super().clean(value)
+        if parsed is None:
+            return None
+        try:
+            utc = parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError("Enter a date-time between the years 1900 and 9999.") from exc
+        if not 1900 <= utc.year <= 9999:
+            raise ValidationError("Enter a date-time between the years 1900 and 9999.")
+        return utc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class EventFilter(django_filters.FilterSet):
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Event
@@ -33,9 +58,18 @@ class EventFilter(django_filters.FilterSet):
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry
         fields = ["action", "actor", "target_type"]
+
+
+class ApiTokenFilter(django_filters.FilterSet):
+    revoked = django_filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull", exclude=True,
+                                           label="true: revoked tokens; false: tokens in use")
+
+    class Meta:
+        model = ApiToken
+        fields = ["revoked"]

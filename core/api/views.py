@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from core import services
 from core.models import ApiToken, AuditEntry, Event
 
-from .filters import AuditEntryFilter, EventFilter
+from .filters import ApiTokenFilter, AuditEntryFilter, EventFilter
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
@@ -58,7 +58,7 @@ class ApiTokenViewSet(
 ):
     base_queryset = ApiToken.objects.all()
     serializer_class = ApiTokenSerializer
-    filterset_fields = ["revoked_at"]
+    filterset_class = ApiTokenFilter
     ordering_fields = ["created_at", "name"]
     ordering = ["-created_at"]
 

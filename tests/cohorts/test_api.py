@@ -664,3 +664,32 @@ def test_a_user_who_may_not_change_a_cohort_hears_forbidden_before_any_input_che
         f"/api/v1/cohorts/{world.cohort.pk}/", {"end_date": "not a date"}, format="json")
     assert response.status_code == 403
     assert response.json()["errors"] == {}
+
+
+@pytest.mark.parametrize("value", ["0002-07-17T15:49:47+18:23", "0001-01-01T00:00:00+00:30",
+                                   "1899-12-31T23:00:00Z"])
+def test_date_time_filters_outside_what_the_database_stores_are_a_field_message(world, api_client, value):
+    response = api_client(world.hr_admin).get("/api/v1/events/", {"occurred_after": value})
+    assert response.status_code == 400
+    assert "occurred_after" in response.json()["errors"]
+
+
+def test_date_time_filters_with_offsets_work(world, api_client):
+    response = api_client(world.hr_admin).get("/api/v1/audit-entries/",
+                                              {"created_after": "2020-01-01T10:00:00+05:30"})
+    assert response.status_code == 200
+
+
+def test_tokens_filter_by_revoked(world, api_client):
+    from core import services as core_services
+
+    core_services.api_token_create(actor=world.learner, name="kept")
+    gone, _ = core_services.api_token_create(actor=world.learner, name="gone")
+    core_services.api_token_revoke(actor=world.learner, token=gone)
+    client = api_client(world.learner)
+
+    def names(revoked):
+        return [t["name"] for t in client.get("/api/v1/tokens/", {"revoked": revoked}).json()["results"]]
+
+    assert names("true") == ["gone"]
+    assert names("false") == ["kept"]
