@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=10
 
 clean:
 	rm -rf $(VENV) var staticfiles
