@@ -2,55 +2,60 @@
 
 When a facilitator publishes a structured prompt, each squad's members get the
 prompt's roles (by default questioner, summarizer and challenger; any list of one
-or more roles works). The roles are worked out from what each member actually
-held on the squad's earlier prompts, swaps by the facilitator included. This
-module is pure: no database, and the same squad, roles and history always give
-the same answer.
+or more roles works). Roles are worked out from what each member really held on
+the squad's earlier prompts, swaps by the facilitator included. This module is
+pure: no database, and the same squad, roles and history always give the same
+answer.
 
 How roles are given out
 -----------------------
-1. Everyone gets a role before anyone repeats it. For each role, nobody holds it
-   a second time before everyone in the squad has held it once; in general,
-   nobody holds it an (n+1)-th time while a squad-mate has held it fewer than
-   n times. Each member also goes through every role before holding one again.
+The rotation goes in rounds. A round lasts as many prompts as the squad has
+members, or as the prompt has roles if there are more roles than members.
+
+1. In a round, everyone holds every role exactly once. So, while the squad stays
+   the same and nobody swaps, nobody holds a role a second time before everyone
+   in the squad has held it once, and more generally nobody holds it an
+   (n+1)-th time while a squad-mate has held it fewer than n times.
 2. A member holds at most one role per prompt, and a role goes to at most one
    member.
 3. More members than roles (say 7 members, 3 roles): every role is filled on
-   every prompt and the other members take part as contributors, without a role.
-   Contributor turns rotate too: the members who are still owed the most roles
-   in the current round get roles first, and in every 7 prompts each member
-   holds each role exactly once and is a contributor 4 times.
+   every prompt, and the other members take part as contributors, without a
+   role. A round is 7 prompts, in which each member holds each of the 3 roles
+   once and is a contributor 4 times. Members owed more roles in the round are
+   preferred for roles, so contributor turns are spread out.
 4. Fewer members than roles (say 2 members, 3 roles): each member holds exactly
-   one role and the remaining roles stay open on that prompt. Which roles stay
-   open rotates too: in every 3 prompts each member holds each role exactly once
-   and each role stays open exactly once.
-5. As many members as roles: everybody holds a role on every prompt, a
-   different one each time until they have held them all.
-6. When several answers are equally fair, members listed earlier get roles
-   listed earlier, so the rotation is predictable.
+   one role and the other roles stay open on that prompt. A round is 3 prompts,
+   in which each member holds each role once and each role stays open once.
+5. As many members as roles: everybody holds a role on every prompt, a different
+   one each time in a round.
+6. Among equally fair choices, roles go preferably to the members who have held
+   them least often so far (counting every earlier prompt of the squad, also
+   from before it last changed), contributor turns to the members who have held
+   the most roles, and open roles to the roles filled most often; then members
+   listed first get the roles listed first.
 
 When the squad changes
 ----------------------
-- A member who left: what they held no longer counts.
-- A member who joins (or comes back): they join the rotation where it stands.
-  For each role they count as having held it as often as the squad-mate who has
-  held it least, so they are in line for every role with everyone who has not
-  had it yet this round, and are first to get a role when some members must be
-  contributors, but they do not have to catch up on rounds held before they
-  joined.
+When someone joins or leaves, a new round starts with the next prompt, for the
+squad as it now is. What a member who left held no longer counts. A newcomer has
+held nothing yet, so by rule 6 they hold a role on their first prompt (unless
+someone else in the squad has never held one either).
 
 After a facilitator's swap
 --------------------------
-Swaps are honoured, and the next assignment is worked out from who really held
-what. A swap can make rule 1 impossible to keep for a while (if Ana is made
-questioner twice in a row, somebody else will be questioner for the second
-time before she has been challenger once). Whenever rule 1 can be kept for the
-next prompt, it is kept. When it cannot, each role goes to the members furthest
-behind on it: no member gets a role more times ahead of their squad-mates than
-unavoidable, and as few members as possible get a role they are ahead on.
+Swaps are honoured, and the rest of the round is worked out from who really held
+what. A swap can make rule 1 impossible to keep for the rest of that round: if
+Ana is made questioner twice, someone else cannot be questioner in this round.
+On each remaining prompt of the round, rule 1 is kept whenever it can be; where
+it cannot, nobody is given a role more times ahead of a squad-mate than is
+unavoidable, and as few members as possible are given a role ahead of a
+squad-mate. The next round starts afresh and, if nobody swaps, keeps rule 1
+again. A swapped turn is not paid back in later rounds, though rule 6 leans
+towards whoever missed out.
 
-Changing the roles of later prompts is also fine: past turns count by role name,
-and a new role starts with nobody having held it.
+If the roles of a prompt differ from the earlier ones, past turns count by role
+name and a new role starts with nobody having held it; rounds may then not come
+out even, and the rotation is kept as fair as it can be, as after a swap.
 """
 
 from __future__ import annotations
@@ -62,10 +67,6 @@ Member = TypeVar("Member", bound=Hashable)
 
 DEFAULT_ROLES: tuple[str, ...] = ("questioner", "summarizer", "challenger")
 
-# The roles of one prompt in one squad: every member mapped to the role they
-# hold, or to None when they take part as a contributor without a role.
-Assignment = dict[Member, str | None]
-
 
 def assign_roles(
     members: Sequence[Member],
@@ -76,13 +77,15 @@ def assign_roles(
     """Give the squad's members their roles for the next prompt.
 
     ``members`` is the squad as it is now; their order only breaks ties.
-    ``history`` holds, oldest first, one assignment per earlier prompt of this
-    squad as it really happened (after any swaps), mapping each member who was in
-    the squad then to the role they held, or None. Members no longer in the squad
-    and roles not in ``roles`` are ignored.
+    ``history`` holds one entry per earlier prompt of this squad, oldest first,
+    as it really happened (after any swaps): each entry maps every member who was
+    in the squad then to the role they held, or to None, as ``assign_roles``
+    returns it. Members no longer in the squad and roles not in ``roles`` count
+    for nothing.
 
-    Returns every member mapped to a role or to None (contributor), in the order
-    of ``members``. Exactly ``min(len(members), len(roles))`` roles are filled.
+    Returns every member mapped to their role, or to None when they take part as
+    a contributor, in the order of ``members``. ``min(len(members), len(roles))``
+    distinct roles are filled.
     """
     members = list(members)
     roles = list(roles)
@@ -93,12 +96,12 @@ def assign_roles(
     if not members:
         return {}
 
-    held = _held_counts(members, roles, history)
-    cost = _cost_matrix(members, roles, held)
-    columns = _min_cost_assignment(cost)
+    this_round = _counts(members, roles, history[_round_start(members, roles, history) :])
+    ever = _counts(members, roles, history)
+    columns = _cheapest_assignment(_cost_matrix(members, roles, this_round, ever))
     return {
         member: roles[col] if col < len(roles) else None
-        for member, col in zip(members, columns, strict=False)
+        for member, col in zip(members, columns[: len(members)], strict=True)
     }
 
 
@@ -109,7 +112,7 @@ def plan_rotation(
     roles: Sequence[str] = DEFAULT_ROLES,
     history: Sequence[Mapping[Member, str | None]] = (),
 ) -> list[dict[Member, str | None]]:
-    """The assignments for the next ``prompts`` prompts if nobody swaps and the
+    """The assignments of the next ``prompts`` prompts if nobody swaps and the
     squad stays as it is: a preview of the rotation."""
     past = list(history)
     planned: list[dict[Member, str | None]] = []
@@ -122,11 +125,11 @@ def plan_rotation(
 def swap_roles(
     assignment: Mapping[Member, str | None], first: Member, second: Member
 ) -> dict[Member, str | None]:
-    """A copy of ``assignment`` in which ``first`` and ``second`` trade roles
-    (either may be a contributor, with no role)."""
+    """A copy of ``assignment`` in which ``first`` and ``second`` trade roles;
+    either may be a contributor, with no role."""
     for member in (first, second):
         if member not in assignment:
-            raise ValueError(f"{member!r} has no place in this assignment.")
+            raise ValueError(f"{member!r} is not in this assignment.")
     swapped = dict(assignment)
     swapped[first], swapped[second] = assignment[second], assignment[first]
     return swapped
@@ -137,93 +140,120 @@ def _check_distinct(items: Sequence[Hashable], what: str) -> None:
         raise ValueError(f"Each {what} may be listed only once.")
 
 
-def _held_counts(
+def _round_start(
+    members: Sequence[Member], roles: Sequence[str], history: Sequence[Mapping[Member, str | None]]
+) -> int:
+    """Index in ``history`` of the first prompt of the current round: rounds of
+    max(members, roles) prompts, counted from the last change of the squad."""
+    squad = set(members)
+    since = len(history)
+    while since > 0 and set(history[since - 1]) == squad:
+        since -= 1
+    length = max(len(members), len(roles))
+    return since + (len(history) - since) // length * length
+
+
+def _counts(
     members: Sequence[Member], roles: Sequence[str], history: Sequence[Mapping[Member, str | None]]
 ) -> dict[Member, dict[str, int]]:
-    """How often each member has held each role, counting a member who joined
-    (or came back) as having held each role as often as the squad-mate who had
-    held it least when they joined."""
-    held: dict[Member, dict[str, int]] = {}
-    squad: set[Member] = set()
-    for prompt in [*history, dict.fromkeys(members)]:
-        _credit_joiners(held, squad, set(prompt), roles)
-        squad = set(prompt)
+    counts = {member: dict.fromkeys(roles, 0) for member in members}
+    for prompt in history:
         for member, role in prompt.items():
-            if role in held[member]:
-                held[member][role] += 1
-        if CLAMP:
-            for role in roles:
-                least = min(held[m][role] for m in squad)
-                for m in squad:
-                    held[m][role] = min(held[m][role], least + 1)
-    return {member: held[member] for member in members}
-CLAMP = True
-
-
-def _credit_joiners(
-    held: dict[Member, dict[str, int]], squad: set[Member], next_squad: set[Member], roles: Sequence[str]
-) -> None:
-    staying = squad & next_squad
-    for member in next_squad - squad:
-        counts = held.setdefault(member, dict.fromkeys(roles, 0))
-        if staying:
-            for role in roles:
-                counts[role] = max(counts[role], min(held[other][role] for other in staying))
+            if member in counts and role in counts[member]:
+                counts[member][role] += 1
+    return counts
 
 
 def _cost_matrix(
-    members: Sequence[Member], roles: Sequence[str], held: Mapping[Member, Mapping[str, int]]
+    members: Sequence[Member],
+    roles: Sequence[str],
+    this_round: Mapping[Member, Mapping[str, int]],
+    ever: Mapping[Member, Mapping[str, int]],
 ) -> list[list[int]]:
     """A square cost matrix (rows: members, then open-role placeholders; columns:
     roles, then contributor placeholders) whose cheapest assignment is the
-    fairest one. The cost of an assignment ranks it by these tiers, each one
-    deciding before the next is looked at:
+    fairest. The cost ranks assignments by these tiers, each one deciding before
+    the next is looked at:
 
-    1. how far ahead of the squad each member is on the role they get (rule 1),
-       worst case first, as exponential weights make one member two turns ahead
-       cost more than any number of members one turn ahead;
-    2. how far ahead each member is of their own least-held role;
-    3. who sits out (members owed the fewest roles this round) or which roles stay
-       open (the roles the fewest members still wait for this round): sitting out
-       someone who is owed a role on every remaining prompt of the round, or
-       leaving open a role every remaining prompt must fill, would make rule 1
-       impossible to keep later, so it costs more than any other choice;
-    4. members listed earlier get roles listed earlier.
+    1. how many more times than the squad-mate who held it least each member has
+       held the role they get, in this round (rule 1). Weights grow by a factor
+       larger than the squad, so one member two turns ahead costs more than any
+       number of members one turn ahead;
+    2. likewise, how many more times each member has held that role than their
+       own least-held role, in this round;
+    3. who is a contributor (the members owed the fewest roles in this round) or
+       which roles stay open (those the fewest members still wait for in this
+       round). Sitting out a member owed a role on every remaining prompt of the
+       round, or leaving open a role that every remaining prompt must fill,
+       would make rule 1 impossible later in the round, so it costs more than
+       any other choice;
+    4. how many more times than the squad-mate who held it least each member has
+       held the role they get, over all prompts (rule 6);
+    5. over all prompts, contributors are preferably the members who have held
+       the most roles, and open roles those filled most often (rule 6);
+    6. members listed earlier get roles listed earlier.
+
+    Why rule 1 then always holds in a round without swaps: call what is left to
+    do in the round (each member still owed each role they have not held in it,
+    contributor turns and open roles still due) the round's remaining work, a
+    bipartite graph of members (and open-role placeholders) against roles (and
+    contributor placeholders). With d prompts left in the round it is d-regular
+    (at the start, d is the round's length). A d-regular bipartite graph
+    contains a perfect matching, and removing one leaves it (d-1)-regular
+    (Kőnig), so a choice inside the remaining work always exists; it costs zero
+    in tiers 1 and 2.
+    A choice with tiers 1 and 2 at zero gives each role to a member who has not
+    held it in the round, and tier 3 keeps its contributors and open roles
+    inside the remaining work too: a member owed a role on each of the d prompts
+    left, or a role that d members still wait for, costs base**d as a placeholder,
+    more than all placeholders of a choice inside the remaining work together.
     """
     n, k = len(members), len(roles)
     size = max(n, k)
     base = size + 1
-    squad_least = {role: min(held[m][role] for m in members) for role in roles}
-    own_least = {m: min(held[m].values()) for m in members}
-    behind_on = {role: {m for m in members if held[m][role] == squad_least[role]} for role in roles}
-    owed = {m: sum(m in behind_on[role] for role in roles) for m in members}
-    waiting = {role: sum(held[m][role] == own_least[m] for m in members) for role in roles}
 
-    # tiers[row][col] = (ahead of squad, ahead of own rotation, sit-out/open, tie-break)
-    tiers: list[list[tuple[int, int, int, int]]] = []
+    def ahead(counts: Mapping[Member, Mapping[str, int]], member: Member, role: str) -> int:
+        return counts[member][role] - min(counts[other][role] for other in members)
+
+    def waiting_for(member: Member, role: str) -> bool:
+        return this_round[member][role] == min(this_round[member].values())
+
+    owed = {m: sum(ahead(this_round, m, role) == 0 for role in roles) for m in members}
+    waiting = {role: sum(waiting_for(m, role) for m in members) for role in roles}
+    roles_held = {m: sum(ever[m].values()) for m in members}
+    times_filled = {role: sum(ever[m][role] for m in members) for role in roles}
+
+    tiers: list[list[tuple[int, int, int, int, int, int]]] = []
     for row in range(size):
         line = []
         for col in range(size):
             if row < n and col < k:
                 member, role = members[row], roles[col]
+                own_least = min(this_round[member].values())
                 line.append(
                     (
-                        base ** (held[member][role] - squad_least[role]) - 1,
-                        base ** (held[member][role] - own_least[member]) - 1,
+                        base ** ahead(this_round, member, role) - 1,
+                        base ** (this_round[member][role] - own_least) - 1,
+                        0,
+                        base ** ahead(ever, member, role) - 1,
                         0,
                         col * base ** (size - 1 - row),
                     )
                 )
             elif row < n:  # a contributor placeholder: this member gets no role
-                line.append((0, 0, base ** owed[members[row]], k * base ** (size - 1 - row)))
+                member = members[row]
+                fewer_roles_held = max(roles_held.values()) - roles_held[member]
+                line.append((0, 0, base ** owed[member], 0, fewer_roles_held, k * base ** (size - 1 - row)))
             else:  # an open-role placeholder: this role stays open
-                line.append((0, 0, base ** waiting[roles[col]], 0))
+                role = roles[col]
+                filled_fewer_times = max(times_filled.values()) - times_filled[role]
+                line.append((0, 0, base ** waiting[role], 0, filled_fewer_times, 0))
         tiers.append(line)
 
-    # Fold the tiers into one integer per cell; each scale exceeds the largest
-    # total the tiers below it can reach, so a higher tier always wins.
+    # Fold the tiers into one integer per cell. Each scale exceeds the largest
+    # total the tier can reach over a whole assignment, so a higher tier decides.
     cost = [[0] * size for _ in range(size)]
-    for tier in range(4):
+    for tier in range(len(tiers[0][0])):
         scale = size * max(cell[tier] for line in tiers for cell in line) + 1
         for row in range(size):
             for col in range(size):
@@ -231,17 +261,17 @@ def _cost_matrix(
     return cost
 
 
-def _min_cost_assignment(cost: Sequence[Sequence[int]]) -> list[int]:
+def _cheapest_assignment(cost: Sequence[Sequence[int]]) -> list[int]:
     """The column given to each row in a cheapest one-to-one assignment of a
     square matrix: the Hungarian method with potentials, O(size**3), exact on
     integers of any size."""
     size = len(cost)
     row_potential = [0] * (size + 1)
     col_potential = [0] * (size + 1)
-    row_of_col = [0] * (size + 1)  # 1-based rows and columns; 0 means none
+    row_of_col = [0] * (size + 1)  # rows and columns count from 1; 0 means none
     for row in range(1, size + 1):
         # Grow a tree of tight edges from `row` until it reaches a free column,
-        # then flip the matching along that path.
+        # then flip the assignment along the path to it.
         row_of_col[0] = row
         col = 0
         min_slack: list[int | None] = [None] * (size + 1)
