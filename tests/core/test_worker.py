@@ -14,7 +14,9 @@ from core.models import ConsumedEvent, Event
 from tests import consumers
 from tests.worker_process import purge_queue, running_worker, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# One xdist process runs these one after another: they share the broker queue.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True),
+              pytest.mark.xdist_group("celery-worker")]
 
 
 @pytest.fixture
