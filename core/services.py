@@ -1,4 +1,4 @@
-"""Writes owned by the platform: personal API tokens."""
+"""Writes owned by the platform: personal API tokens, reading notifications."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit
-from .errors import ApplicationError
-from .models import ApiToken
+from .errors import ApplicationError, PermissionDenied
+from .models import ApiToken, Notification
 
 TOKEN_PREFIX = "plk_"  # noqa: S105 - a public marker that makes leaked keys easy to find
 
@@ -65,3 +65,18 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def notification_mark_read(*, actor, notification: Notification) -> Notification:
+    """Mark one of the actor's notifications read (already read: unchanged)."""
+    if notification.user_id != actor.pk:
+        raise PermissionDenied("You can only mark your own notifications read.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor) -> int:
+    """Mark every unread notification of the actor read; returns how many changed."""
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())

@@ -191,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Cohorts and prompts both have a `state`; name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "CohortStateEnum": "cohorts.models.CohortState",
+        "PromptStateEnum": "discussions.models.PromptState",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -19,6 +19,7 @@ crash.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,16 +27,20 @@ from dataclasses import dataclass
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from cohorts import services
-from cohorts.models import Cohort, CohortMembership, JourneyTemplate, Squad, User
+from cohorts.models import Cohort, CohortMembership, CohortStep, JourneyTemplate, Squad, StepKind, User
 from config.wsgi import application
-from core.models import ApiToken, AuditEntry, Event
+from core.models import ApiToken, AuditEntry, Event, Notification
 from core.services import api_token_create
+from discussions import services as discussions
+from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
+from tests.factories import CohortStepFactory
 
 # The coverage phase enumerates every enum value (hundreds of timezones) in every
 # combination and takes minutes; examples plus Hypothesis fuzzing find the same bugs.
@@ -55,10 +60,21 @@ RESOURCES = {
     "squads": (Squad, "cohort__organization"),
     "tokens": (ApiToken, "user__organization"),
     "users": (User, "organization"),
+    "prompts": (Prompt, "cohort__organization"),
+    "threads": (Thread, "prompt__cohort__organization"),
+    "posts": (Post, "thread__prompt__cohort__organization"),
+    "flags": (Flag, "post__thread__prompt__cohort__organization"),
+    "feed": (FeedItem, "cohort__organization"),
+    "microtask-completions": (MicroTaskCompletion, "step__cohort__organization"),
+    "notifications": (Notification, "organization"),
+    # Not a path of its own: the `step` of prompts and micro-tasks done.
+    "steps": (CohortStep, "cohort__organization"),
 }
 # Reference fields in bodies and filters, and the resource they name.
 REFERENCES = {"cohort": "cohorts", "user": "users", "actor": "users", "squad": "squads",
-              "journey_template": "journey-templates"}
+              "journey_template": "journey-templates", "author": "users", "users": "users",
+              "prompt": "prompts", "thread": "threads", "post": "posts", "parent": "posts",
+              "step": "steps"}
 
 
 @dataclass
@@ -100,8 +116,13 @@ def _sometimes_existing(values, resources: dict[str, str | None]) -> st.SearchSt
     for name, resource in resources.items():
         known = existing_ids.get(resource or "")
         strategy = known.strategy() if known else None
-        if strategy is not None and _looks_like_an_id(values.get(name)):
+        value = values.get(name)
+        if strategy is None:
+            continue
+        if _looks_like_an_id(value):
             swaps[name] = strategy
+        elif isinstance(value, list) and value and all(map(_looks_like_an_id, value)):
+            swaps[name] = st.lists(strategy, min_size=len(value), max_size=len(value))  # e.g. swap-roles
     if not swaps:
         return st.just(values)
     swapped = st.fixed_dictionaries(swaps).map(lambda real: {**values, **real})
@@ -123,6 +144,25 @@ def flatmap_body(context, body):
     return _sometimes_existing(body, REFERENCES)
 
 
+def _discussion(w) -> None:
+    """A published prompt (threads for Alpha and Beta) and a draft, posts, a flag, a
+    micro-task to do and one done, and a notification for the HR admin."""
+    due_at = timezone.now() + dt.timedelta(days=3)
+    prompt = discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Feedback",
+                                       body="What lands?", due_at=due_at)
+    discussions.prompt_publish(actor=w.facilitator, prompt=prompt)
+    discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Next", body="Later.",
+                              due_at=due_at)
+    thread = prompt.threads.get(squad=w.squad)
+    post = discussions.post_create(actor=w.peer_mentor, thread=thread, body="Be *specific*.")
+    discussions.post_create(actor=w.facilitator, thread=thread, body="And kind.", parent=post)
+    discussions.post_flag(actor=w.expert, post=post, reason=FlagReason.OFF_TOPIC)
+    done = CohortStepFactory(cohort=w.cohort, kind=StepKind.MICROTASK)
+    CohortStepFactory(cohort=w.cohort, kind=StepKind.MICROTASK)  # one nobody has done yet
+    discussions.microtask_complete(actor=w.learner, step=done, comment="Asked Sam")
+    Notification.objects.create(user=w.hr_admin, organization=w.org, kind="mention", title="Mentioned")
+
+
 @pytest.fixture
 def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str]]:
     """The HR admin's token, with events, audit entries and tokens in both organisations."""
@@ -133,6 +173,7 @@ def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str
         services.membership_update(actor=each.hr_admin, membership=each.learner.cohort_memberships.get(),
                                    squad=squad)
         api_token_create(actor=each.facilitator, name="theirs")
+        _discussion(each)
     for resource, (model, organization_field) in RESOURCES.items():
         objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
         mine = {organization_field: world.org}

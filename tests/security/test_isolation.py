@@ -11,27 +11,45 @@ and acme's records are unchanged afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cohorts import services
 from cohorts.models import (
     Cohort,
     CohortMembership,
+    CohortStep,
     JourneyTemplate,
     Organization,
     OrganizationMembership,
     Squad,
+    StepKind,
     User,
 )
 from core import services as core_services
 from core.admin_site import admin_site
-from core.models import ApiToken, AuditEntry, Event
+from core.models import ApiToken, AuditEntry, Event, Notification
+from discussions import services as discussions
+from discussions.models import (
+    Endorsement,
+    FeedItem,
+    Flag,
+    FlagReason,
+    MicroTaskCompletion,
+    Post,
+    PostVersion,
+    Prompt,
+    RoleAssignment,
+    Thread,
+    TopTake,
+)
 from tests.conftest import ROLES, World
-from tests.factories import UserFactory
+from tests.factories import CohortStepFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +67,18 @@ ORGANIZATION_PATH = {
     Event: "organization",
     AuditEntry: "organization",
     ApiToken: "user__organization",
+    Notification: "organization",
+    CohortStep: "cohort__organization",
+    Prompt: "cohort__organization",
+    Thread: "prompt__cohort__organization",
+    RoleAssignment: "thread__prompt__cohort__organization",
+    Post: "thread__prompt__cohort__organization",
+    PostVersion: "post__thread__prompt__cohort__organization",
+    Endorsement: "post__thread__prompt__cohort__organization",
+    TopTake: "post__thread__prompt__cohort__organization",
+    Flag: "post__thread__prompt__cohort__organization",
+    FeedItem: "cohort__organization",
+    MicroTaskCompletion: "step__cohort__organization",
 }
 
 
@@ -75,6 +105,31 @@ def populate(w: World) -> None:
     services.membership_add(actor=w.hr_admin, cohort=w.cohort, user=newcomer)  # no squad yet
     for role in ROLES:
         core_services.api_token_create(actor=w.person(role), name=f"{role} sync")
+    populate_discussions(w)
+
+
+def populate_discussions(w: World) -> None:
+    """A published prompt (a thread for Alpha and for Beta) and a draft; the learner's
+    edited post, the peer mentor's reply, an endorsement, a Top Take, a flag, a
+    micro-task done, and a notification for everyone."""
+    due_at = timezone.now() + dt.timedelta(days=3)
+    prompt = discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Feedback",
+                                       body="What lands?", due_at=due_at)
+    discussions.prompt_publish(actor=w.facilitator, prompt=prompt)
+    discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Next", body="Later.",
+                              due_at=due_at)
+    thread = prompt.threads.get(squad=w.squad)
+    post = discussions.post_create(actor=w.learner, thread=thread, body="Be specific.")
+    reply = discussions.post_create(actor=w.peer_mentor, thread=thread, body="And kind.", parent=post)
+    discussions.post_edit(actor=w.learner, post=post, body="Be specific, then kind.")
+    discussions.endorsement_toggle(actor=w.peer_mentor, post=post, text="Useful")
+    discussions.top_take_select(actor=w.facilitator, post=post, reason="Clear")
+    discussions.post_flag(actor=w.learner, post=reply, reason=FlagReason.SPAM)
+    step = CohortStepFactory(cohort=w.cohort, kind=StepKind.MICROTASK, title="Ask a colleague")
+    discussions.microtask_complete(actor=w.learner, step=step, comment="Asked Sam")
+    for role in ROLES:  # as the mention consumer writes them (after commit, which tests skip)
+        Notification.objects.create(user=w.person(role), organization=w.org, kind="mention",
+                                    title=f"{w.learner.display_name} mentioned you")
 
 
 @pytest.fixture
@@ -105,6 +160,13 @@ API_COLLECTIONS = {
     "events": Event,
     "audit-entries": AuditEntry,
     "tokens": ApiToken,
+    "prompts": Prompt,
+    "threads": Thread,
+    "posts": Post,
+    "flags": Flag,
+    "feed": FeedItem,
+    "microtask-completions": MicroTaskCompletion,
+    "notifications": Notification,
 }
 
 
@@ -159,6 +221,30 @@ def learner_token(w: World) -> ApiToken:
     return ApiToken.objects.get(user=w.learner)
 
 
+def alpha_thread(w: World) -> Thread:
+    return Thread.objects.get(squad=w.squad)
+
+
+def draft_prompt(w: World) -> Prompt:
+    return Prompt.objects.get(cohort=w.cohort, state="draft")
+
+
+def learner_post(w: World) -> Post:
+    return Post.objects.get(author=w.learner, parent=None)
+
+
+def learner_flag(w: World) -> Flag:
+    return Flag.objects.get(reporter=w.learner)
+
+
+def microtask(w: World) -> CohortStep:
+    return CohortStep.objects.get(cohort=w.cohort, kind=StepKind.MICROTASK)
+
+
+def learner_notification(w: World) -> Notification:
+    return Notification.objects.get(user=w.learner)
+
+
 API_WRITES = {
     "PATCH user": ("patch", lambda w: f"users/{w.learner.pk}/", {"title": "Hacked"}),
     "PATCH cohort": ("patch", lambda w: f"cohorts/{w.cohort.pk}/", {"name": "Hacked"}),
@@ -176,6 +262,20 @@ API_WRITES = {
     "DELETE membership": ("delete", lambda w: f"memberships/{learner_membership(w).pk}/", None),
     "DELETE token": ("delete", lambda w: f"tokens/{learner_token(w).pk}/", None),
     "arrange squads": ("post", lambda w: f"cohorts/{w.cohort.pk}/arrange-squads/", {"squad_size": 3}),
+    "publish prompt": ("post", lambda w: f"prompts/{draft_prompt(w).pk}/publish/", None),
+    "lock thread": ("post", lambda w: f"threads/{alpha_thread(w).pk}/lock/", None),
+    "unlock thread": ("post", lambda w: f"threads/{alpha_thread(w).pk}/unlock/", None),
+    "swap roles": ("post", lambda w: f"threads/{alpha_thread(w).pk}/swap-roles/", {"users": [1, 2]}),
+    "PATCH post": ("patch", lambda w: f"posts/{learner_post(w).pk}/", {"body": "Hacked"}),
+    "DELETE post": ("delete", lambda w: f"posts/{learner_post(w).pk}/", None),
+    "endorse post": ("post", lambda w: f"posts/{learner_post(w).pk}/endorse/", {"text": "Hacked"}),
+    "nominate post": ("post", lambda w: f"posts/{learner_post(w).pk}/nominate/", None),
+    "flag post": ("post", lambda w: f"posts/{learner_post(w).pk}/flag/", {"reason": "spam"}),
+    "hide post": ("post", lambda w: f"posts/{learner_post(w).pk}/hide/", None),
+    "restore post": ("post", lambda w: f"posts/{learner_post(w).pk}/restore/", None),
+    "top-take post": ("post", lambda w: f"posts/{learner_post(w).pk}/top-take/", {"reason": "Hacked"}),
+    "resolve flag": ("post", lambda w: f"flags/{learner_flag(w).pk}/resolve/", {"outcome": "upheld"}),
+    "read notification": ("post", lambda w: f"notifications/{learner_notification(w).pk}/read/", None),
 }
 
 
@@ -193,6 +293,40 @@ def test_api_writes_to_another_organisation_object_are_404(acme, globex, api_cli
     # Then it does not exist for them, and acme's records are untouched
     assert response.status_code == 404, response.content[:200]
     assert snapshot(acme.org) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_feed_of_another_organisation_cohort_is_404(acme, globex, api_client, role):
+    response = api_client(globex.person(role)).get(f"/api/v1/cohorts/{acme.cohort.pk}/feed/")
+    assert response.status_code == 404
+    assert not mentions_acme(response.content)
+
+
+def test_api_marking_all_notifications_read_touches_own_only(acme, globex, api_client):
+    # Given unread notifications in both organisations
+    before = snapshot(acme.org)
+
+    # When globex's HR admin marks all of theirs read
+    response = api_client(globex.hr_admin).post("/api/v1/notifications/read-all/")
+
+    # Then theirs are read and acme's are as they were
+    assert response.json() == {"marked": 1}
+    assert snapshot(acme.org) == before
+
+
+def test_api_roles_cannot_be_swapped_with_another_organisation_person(acme, globex, api_client):
+    # Given globex's facilitator on their squad's thread
+    client = api_client(globex.facilitator)
+    url = f"/api/v1/threads/{alpha_thread(globex).pk}/swap-roles/"
+
+    # When they name an acme person, and an id nobody has
+    response = client.post(url, {"users": [globex.learner.pk, acme.learner.pk]}, format="json")
+    missing = client.post(url, {"users": [globex.learner.pk, MISSING_ID]}, format="json")
+
+    # Then both are the same field message and no role changed
+    assert response.status_code == 400
+    assert _normalised(response, acme.learner.pk) == _normalised(missing, acme.learner.pk)
+    assert not RoleAssignment.objects.filter(swapped=True).exists()
 
 
 def test_me_and_organization_are_always_ones_own(acme, globex, api_client):
@@ -240,6 +374,21 @@ CROSS_REFERENCES = {
     "switch a cohort to acme's journey": (
         "patch", lambda a, g: f"cohorts/{g.cohort.pk}/",
         lambda a, g: {"journey_template": a.template.pk}, "journey_template"),
+    "prompt in acme's cohort": (
+        "post", lambda a, g: "prompts/",
+        lambda a, g: {"cohort": a.cohort.pk, "title": "Spy", "body": "x", "due_at": "2027-03-05T17:00:00Z"},
+        "cohort"),
+    "prompt for acme's step": (
+        "post", lambda a, g: "prompts/",
+        lambda a, g: {"cohort": g.cohort.pk, "step": microtask(a).pk, "title": "Spy", "body": "x",
+                      "due_at": "2027-03-05T17:00:00Z"}, "step"),
+    "post in acme's thread": (
+        "post", lambda a, g: "posts/", lambda a, g: {"thread": alpha_thread(a).pk, "body": "Hi"}, "thread"),
+    "reply to acme's post": (
+        "post", lambda a, g: "posts/",
+        lambda a, g: {"thread": alpha_thread(g).pk, "parent": learner_post(a).pk, "body": "Hi"}, "parent"),
+    "micro-task of acme's cohort": (
+        "post", lambda a, g: "microtask-completions/", lambda a, g: {"step": microtask(a).pk}, "step"),
 }
 
 
@@ -284,6 +433,20 @@ ID_FILTERS = {
     "events by cohort": ("events", "cohort", lambda a: a.cohort.pk),
     "events by actor": ("events", "actor", lambda a: a.hr_admin.pk),
     "audit entries by actor": ("audit-entries", "actor", lambda a: a.hr_admin.pk),
+    "prompts by cohort": ("prompts", "cohort", lambda a: a.cohort.pk),
+    "prompts by step": ("prompts", "step", lambda a: microtask(a).pk),
+    "threads by prompt": ("threads", "prompt", lambda a: alpha_thread(a).prompt_id),
+    "threads by squad": ("threads", "squad", lambda a: a.squad.pk),
+    "threads by cohort": ("threads", "cohort", lambda a: a.cohort.pk),
+    "posts by thread": ("posts", "thread", lambda a: alpha_thread(a).pk),
+    "posts by author": ("posts", "author", lambda a: a.learner.pk),
+    "posts by parent": ("posts", "parent", lambda a: learner_post(a).pk),
+    "flags by post": ("flags", "post", lambda a: learner_flag(a).post_id),
+    "flags by cohort": ("flags", "cohort", lambda a: a.cohort.pk),
+    "feed by cohort": ("feed", "cohort", lambda a: a.cohort.pk),
+    "micro-tasks done by step": ("microtask-completions", "step", lambda a: microtask(a).pk),
+    "micro-tasks done by person": ("microtask-completions", "user", lambda a: a.learner.pk),
+    "micro-tasks done by cohort": ("microtask-completions", "cohort", lambda a: a.cohort.pk),
 }
 
 

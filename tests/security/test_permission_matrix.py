@@ -14,10 +14,18 @@ the cohorts they facilitate (members, squads, settings) and may create cohorts;
 experts, peer mentors and learners see the cohorts they belong to. A visible
 object the user may not change is a 403; an invisible one is a 404. Anonymous
 callers get a 401 from the API and the login page from the portal.
+
+Discussions (discussions/rules.py): facilitators and HR admins run prompts,
+threads and moderation; members of the cohort post (learners and peer mentors in
+their squad's thread), endorse, nominate and flag; only the author edits or
+deletes a post; hidden posts are seen by those who run the prompts; flags by
+facilitators, HR admins and whoever raised them. A rule broken by a visible
+request (endorsing one's own post) is a 400.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Callable
@@ -27,14 +35,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from cohorts.models import CohortMembership, CohortRole, User
+from cohorts.models import CohortMembership, CohortRole, CohortStep, StepKind, User
 from core import audit
 from core.events import Verb, emit
-from core.models import ApiToken, AuditEntry
+from core.models import ApiToken, AuditEntry, Notification
 from core.services import hash_key
+from discussions import services as discussions
+from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
 from tests.conftest import World
-from tests.factories import UserFactory
+from tests.factories import CohortStepFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +117,87 @@ class Scene:
         return audit.record(actor=self.w.hr_admin, action="cohort.update", target=self.w.cohort,
                             organization=self.w.org, changes={"name": ["Old", "New"]})
 
+    # discussions
+
+    def _prompt(self, cohort, *, publish: bool) -> Prompt:
+        actor = self.w.facilitator if cohort == self.w.cohort else self.w.hr_admin
+        prompt = discussions.prompt_create(actor=actor, cohort=cohort, title="What makes feedback land?",
+                                           body="One example.", due_at=timezone.now() + dt.timedelta(days=3))
+        if publish:
+            discussions.prompt_publish(actor=actor, prompt=prompt)
+        return prompt
+
+    @cached_property
+    def thread(self) -> Thread:
+        """Squad Alpha's thread in `cohort`, where the peer mentor and the learner hold roles."""
+        return self._prompt(self.w.cohort, publish=True).threads.get()
+
+    @property
+    def prompt(self) -> Prompt:
+        return self.thread.prompt
+
+    @cached_property
+    def draft_prompt(self) -> Prompt:
+        return self._prompt(self.w.cohort, publish=False)
+
+    @cached_property
+    def other_cohort_thread(self) -> Thread:
+        """`other_cohort` has no squads: one thread for the whole cohort."""
+        return self._prompt(self.w.other_cohort, publish=True).threads.get()
+
+    @cached_property
+    def other_cohort_draft(self) -> Prompt:
+        return self._prompt(self.w.other_cohort, publish=False)
+
+    @cached_property
+    def learner_post(self) -> Post:
+        return discussions.post_create(actor=self.w.learner, thread=self.thread, body="Be specific.")
+
+    @cached_property
+    def mentor_post(self) -> Post:
+        return discussions.post_create(actor=self.w.peer_mentor, thread=self.thread, body="And kind.")
+
+    @cached_property
+    def hidden_post(self) -> Post:
+        post = discussions.post_create(actor=self.w.peer_mentor, thread=self.thread, body="Off topic.")
+        return discussions.post_hide(actor=self.w.facilitator, post=post)
+
+    @cached_property
+    def learner_post_item(self) -> FeedItem:
+        return FeedItem.objects.get(post=self.learner_post, kind="post")
+
+    @cached_property
+    def learner_flag(self) -> Flag:
+        """The learner flagged the peer mentor's post as spam (low risk)."""
+        return discussions.post_flag(actor=self.w.learner, post=self.mentor_post, reason=FlagReason.SPAM)
+
+    @cached_property
+    def expert_flag(self) -> Flag:
+        return discussions.post_flag(actor=self.w.expert, post=self.learner_post,
+                                     reason=FlagReason.DISRESPECTFUL)
+
+    @cached_property
+    def learner_completion(self) -> MicroTaskCompletion:
+        step = CohortStepFactory(cohort=self.w.cohort, kind=StepKind.MICROTASK, title="Ask a colleague")
+        return discussions.microtask_complete(actor=self.w.learner, step=step, comment="Asked Sam")
+
+    @cached_property
+    def open_microtask(self) -> CohortStep:
+        """A micro-task nobody has done yet."""
+        return CohortStepFactory(cohort=self.w.cohort, kind=StepKind.MICROTASK, title="Thank a colleague")
+
+    def _notification(self, user) -> Notification:
+        return Notification.objects.create(user=user, organization=self.w.org, kind="mention",
+                                           title="Someone mentioned you")
+
+    @cached_property
+    def own_notification(self) -> Notification:
+        return self._notification(self.me)
+
+    @cached_property
+    def colleague_notification(self) -> Notification:
+        return self._notification(self.colleague)
+
 
 @dataclass(frozen=True)
 class Call:
@@ -114,22 +206,29 @@ class Call:
     data: Callable[[Scene], dict] | None = None
 
 
+class _SceneIds(dict):
+    """{placeholder: id}, made on first use: `cohort`, `squad`... of the world,
+    anything else a record of the scene."""
+
+    def __init__(self, s: Scene):
+        super().__init__()
+        self.s = s
+
+    def __missing__(self, name: str):
+        source = self.s.w if name in ("cohort", "other_cohort", "squad", "template") else self.s
+        return getattr(source, name).pk
+
+
 class Api:
-    """A URL under /api/v1/, with {placeholders} filled from the scene."""
+    """A URL under /api/v1/, with {placeholders} filled from the scene (only the
+    records a URL names are made)."""
 
     def __init__(self, path: str):
         self.path = path
         self.collection = path.split("/")[0]
 
     def __call__(self, s: Scene) -> str:
-        return "/api/v1/" + self.path.format(
-            cohort=s.w.cohort.pk, other_cohort=s.w.other_cohort.pk, squad=s.w.squad.pk,
-            template=s.w.template.pk, colleague=s.colleague.pk, me=s.me.pk,
-            learner_membership=s.learner_membership.pk, cohort_event=s.cohort_event.pk,
-            other_cohort_event=s.other_cohort_event.pk, own_event=s.own_event.pk,
-            audit_entry=s.audit_entry.pk, own_token=s.own_token.pk,
-            colleague_token=s.colleague_token.pk,
-        )
+        return "/api/v1/" + self.path.format_map(_SceneIds(s))
 
 
 class Page:
@@ -220,6 +319,63 @@ API_CALLS: dict[str, Call] = {
     "PATCH own token":                   Call("patch", Api("tokens/{own_token}/"), lambda s: {"name": "x"}),
     "DELETE own token":                  Call("delete", Api("tokens/{own_token}/")),
     "DELETE colleague's token":          Call("delete", Api("tokens/{colleague_token}/")),
+    # discussions
+    "list prompts":                      Call("get", Api("prompts/")),
+    "GET prompt":                        Call("get", Api("prompts/{prompt}/")),
+    "GET draft prompt":                  Call("get", Api("prompts/{draft_prompt}/")),
+    "POST prompt in cohort":             Call("post", Api("prompts/"), lambda s: {
+                                             "cohort": s.w.cohort.pk, "title": "Why?", "body": "Say.",
+                                             "due_at": "2027-03-05T17:00:00Z"}),
+    "PATCH prompt":                      Call("patch", Api("prompts/{prompt}/"), lambda s: {"title": "X"}),
+    "DELETE prompt":                     Call("delete", Api("prompts/{prompt}/")),
+    "publish draft prompt":              Call("post", Api("prompts/{draft_prompt}/publish/")),
+    "publish draft in other_cohort":     Call("post", Api("prompts/{other_cohort_draft}/publish/")),
+    "list threads":                      Call("get", Api("threads/")),
+    "GET thread":                        Call("get", Api("threads/{thread}/")),
+    "GET thread in other_cohort":        Call("get", Api("threads/{other_cohort_thread}/")),
+    "lock thread":                       Call("post", Api("threads/{thread}/lock/")),
+    "lock thread in other_cohort":       Call("post", Api("threads/{other_cohort_thread}/lock/")),
+    "unlock thread":                     Call("post", Api("threads/{thread}/unlock/")),
+    "swap roles in thread":              Call("post", Api("threads/{thread}/swap-roles/"), lambda s: {
+                                             "users": [s.w.learner.pk, s.w.peer_mentor.pk]}),
+    "DELETE thread":                     Call("delete", Api("threads/{thread}/")),
+    "list posts":                        Call("get", Api("posts/")),
+    "GET learner's post":                Call("get", Api("posts/{learner_post}/")),
+    "GET hidden post":                   Call("get", Api("posts/{hidden_post}/")),
+    "POST post in thread":               Call("post", Api("posts/"),
+                                              lambda s: {"thread": s.thread.pk, "body": "My view."}),
+    "PATCH learner's post":              Call("patch", Api("posts/{learner_post}/"),
+                                              lambda s: {"body": "Be specific, then kind."}),
+    "PUT learner's post":                Call("put", Api("posts/{learner_post}/"), lambda s: {"body": "X"}),
+    "DELETE learner's post":             Call("delete", Api("posts/{learner_post}/")),
+    "endorse mentor's post":             Call("post", Api("posts/{mentor_post}/endorse/"),
+                                              lambda s: {"text": "Useful"}),
+    "nominate mentor's post":            Call("post", Api("posts/{mentor_post}/nominate/")),
+    "flag mentor's post":                Call("post", Api("posts/{mentor_post}/flag/"),
+                                              lambda s: {"reason": "off_topic"}),
+    "hide mentor's post":                Call("post", Api("posts/{mentor_post}/hide/")),
+    "restore hidden post":               Call("post", Api("posts/{hidden_post}/restore/")),
+    "top-take learner's post":           Call("post", Api("posts/{learner_post}/top-take/"),
+                                              lambda s: {"reason": "Names the behaviour"}),
+    "list flags":                        Call("get", Api("flags/")),
+    "GET learner's flag":                Call("get", Api("flags/{learner_flag}/")),
+    "resolve learner's flag":            Call("post", Api("flags/{learner_flag}/resolve/"),
+                                              lambda s: {"outcome": "dismissed"}),
+    "DELETE learner's flag":             Call("delete", Api("flags/{learner_flag}/")),
+    "list feed":                         Call("get", Api("feed/")),
+    "GET feed item of learner's post":   Call("get", Api("feed/{learner_post_item}/")),
+    "cohort feed":                       Call("get", Api("cohorts/{cohort}/feed/")),
+    "other_cohort feed":                 Call("get", Api("cohorts/{other_cohort}/feed/")),
+    "list microtask completions":        Call("get", Api("microtask-completions/")),
+    "GET learner's completion":          Call("get", Api("microtask-completions/{learner_completion}/")),
+    "POST microtask completion":         Call("post", Api("microtask-completions/"),
+                                              lambda s: {"step": s.open_microtask.pk, "comment": "Done"}),
+    "list notifications":                Call("get", Api("notifications/")),
+    "GET own notification":              Call("get", Api("notifications/{own_notification}/")),
+    "GET colleague's notification":      Call("get", Api("notifications/{colleague_notification}/")),
+    "mark own notification read":        Call("post", Api("notifications/{own_notification}/read/")),
+    "mark colleague's notification read": Call("post", Api("notifications/{colleague_notification}/read/")),
+    "mark all notifications read":       Call("post", Api("notifications/read-all/")),
 }
 
 API_MATRIX: dict[str, tuple[int, ...]] = {
@@ -281,6 +437,58 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "PATCH own token":                   (401, 405, 405, 405, 405, 405, 405, 405),
     "DELETE own token":                  (401, 204, 204, 204, 204, 204, 204, 204),
     "DELETE colleague's token":          (401, 404, 404, 404, 404, 404, 404, 404),
+    # discussions: learners see published prompts only, facilitators their drafts too
+    "list prompts":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET prompt":                        (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET draft prompt":                  (401, 200, 200, 200, 404, 404, 404, 404),
+    "POST prompt in cohort":             (401, 201, 403, 201, 403, 403, 403, 400),
+    "PATCH prompt":                      (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE prompt":                     (401, 405, 405, 405, 405, 405, 405, 405),
+    "publish draft prompt":              (401, 200, 403, 200, 404, 404, 404, 404),
+    "publish draft in other_cohort":     (401, 200, 403, 404, 404, 404, 404, 404),
+    "list threads":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET thread":                        (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET thread in other_cohort":        (401, 200, 200, 404, 404, 404, 404, 404),
+    "lock thread":                       (401, 200, 403, 200, 403, 403, 403, 404),
+    "lock thread in other_cohort":       (401, 200, 403, 404, 404, 404, 404, 404),
+    "unlock thread":                     (401, 200, 403, 200, 403, 403, 403, 404),
+    "swap roles in thread":              (401, 200, 403, 200, 403, 403, 403, 404),
+    "DELETE thread":                     (401, 405, 405, 405, 405, 405, 405, 405),
+    "list posts":                        (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's post":                (401, 200, 200, 200, 200, 200, 200, 404),
+    # Hidden posts: for those who run the prompts only, the author included.
+    "GET hidden post":                   (401, 200, 404, 200, 404, 404, 404, 404),
+    # HR admins and analysts are in no cohort: they read threads but do not post.
+    "POST post in thread":               (401, 403, 403, 201, 201, 201, 201, 400),
+    "PATCH learner's post":              (401, 403, 403, 403, 403, 403, 200, 404),
+    "PUT learner's post":                (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE learner's post":             (401, 403, 403, 403, 403, 403, 204, 404),
+    # Nobody endorses or flags their own post (a 400 naming `post`).
+    "endorse mentor's post":             (401, 403, 403, 200, 200, 400, 200, 404),
+    "nominate mentor's post":            (401, 403, 403, 200, 200, 200, 200, 404),
+    "flag mentor's post":                (401, 403, 403, 201, 201, 400, 201, 404),
+    "hide mentor's post":                (401, 200, 403, 200, 403, 403, 403, 404),
+    "restore hidden post":               (401, 200, 404, 200, 404, 404, 404, 404),
+    "top-take learner's post":           (401, 201, 403, 201, 403, 403, 403, 404),
+    "list flags":                        (401, 200, 200, 200, 200, 200, 200, 200),
+    # The learner raised it: they see it, but only those who moderate resolve it.
+    "GET learner's flag":                (401, 200, 404, 200, 404, 404, 200, 404),
+    "resolve learner's flag":            (401, 200, 404, 200, 404, 404, 403, 404),
+    "DELETE learner's flag":             (401, 405, 405, 405, 405, 405, 405, 405),
+    "list feed":                         (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET feed item of learner's post":   (401, 200, 200, 200, 200, 200, 200, 404),
+    "cohort feed":                       (401, 200, 200, 200, 200, 200, 200, 404),
+    "other_cohort feed":                 (401, 200, 200, 404, 404, 404, 404, 404),
+    "list microtask completions":        (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's completion":          (401, 200, 200, 200, 200, 200, 200, 404),
+    # Micro-tasks are for participants; the outsider cannot see the step (a field error).
+    "POST microtask completion":         (401, 403, 403, 403, 403, 201, 201, 400),
+    "list notifications":                (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET own notification":              (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET colleague's notification":      (401, 404, 404, 404, 404, 404, 404, 404),
+    "mark own notification read":        (401, 200, 200, 200, 200, 200, 200, 200),
+    "mark colleague's notification read": (401, 404, 404, 404, 404, 404, 404, 404),
+    "mark all notifications read":       (401, 200, 200, 200, 200, 200, 200, 200),
 }
 
 # What each role finds in a list: labels resolved by `list_labels` below.
@@ -313,24 +521,77 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "peer_mentor": set(), "learner": set(), "outsider": set(),
     },
     "tokens/": {role: {"own token"} for role in SIGNED_IN_ROLES},
+    # discussions
+    "prompts/": {
+        "hr_admin": {"prompt", "draft prompt", "other_cohort prompt", "other_cohort draft"},
+        "analyst": {"prompt", "draft prompt", "other_cohort prompt", "other_cohort draft"},
+        "facilitator": {"prompt", "draft prompt"}, "expert": {"prompt"}, "peer_mentor": {"prompt"},
+        "learner": {"prompt"}, "outsider": set(),
+    },
+    "threads/": {
+        "hr_admin": {"thread", "other_cohort thread"}, "analyst": {"thread", "other_cohort thread"},
+        "facilitator": {"thread"}, "expert": {"thread"}, "peer_mentor": {"thread"}, "learner": {"thread"},
+        "outsider": set(),
+    },
+    "posts/": {
+        "hr_admin": {"learner's post", "mentor's post", "hidden post"},
+        "analyst": {"learner's post", "mentor's post"},
+        "facilitator": {"learner's post", "mentor's post", "hidden post"},
+        "expert": {"learner's post", "mentor's post"}, "peer_mentor": {"learner's post", "mentor's post"},
+        "learner": {"learner's post", "mentor's post"}, "outsider": set(),
+    },
+    "flags/": {
+        "hr_admin": {"learner's flag", "expert's flag"}, "analyst": set(),
+        "facilitator": {"learner's flag", "expert's flag"}, "expert": {"expert's flag"},
+        "peer_mentor": set(), "learner": {"learner's flag"}, "outsider": set(),
+    },
+    "feed/": {
+        "hr_admin": {"cohort feed"}, "analyst": {"cohort feed"}, "facilitator": {"cohort feed"},
+        "expert": {"cohort feed"}, "peer_mentor": {"cohort feed"}, "learner": {"cohort feed"},
+        "outsider": set(),
+    },
+    "microtask-completions/": {
+        "hr_admin": {"learner's completion"}, "analyst": {"learner's completion"},
+        "facilitator": {"learner's completion"}, "expert": {"learner's completion"},
+        "peer_mentor": {"learner's completion"}, "learner": {"learner's completion"}, "outsider": set(),
+    },
+    "notifications/": {role: {"own notification"} for role in SIGNED_IN_ROLES},
 }
 
 
-def list_labels(s: Scene) -> dict[str, set]:
-    """The ids behind each label used in LIST_MATRIX."""
+def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
+    """How to make the records behind each label used in LIST_MATRIX, and their ids
+    (made on demand: a discussion writes events and audit entries of its own)."""
     w = s.w
-    members = {m.user_id: m.pk for m in CohortMembership.objects.filter(cohort=w.cohort)}
+
+    def member(user) -> Callable[[], set]:
+        return lambda: {CohortMembership.objects.get(cohort=w.cohort, user=user).pk}
+
+    def cohort_feed() -> set:
+        _made = (s.learner_post, s.mentor_post, s.hidden_post)
+        return set(FeedItem.objects.filter(cohort=w.cohort, visible=True).values_list("pk", flat=True))
+
     return {
-        "everyone in the organisation": set(User.objects.filter(organization=w.org)
-                                            .values_list("pk", flat=True)),
-        "cohort": {w.cohort.pk}, "other_cohort": {w.other_cohort.pk},
-        "Alpha": {w.squad.pk}, "template": {w.template.pk},
-        "facilitator": {members[w.facilitator.pk]}, "expert": {members[w.expert.pk]},
-        "peer mentor": {members[w.peer_mentor.pk]}, "learner": {members[w.learner.pk]},
-        "event in cohort": {str(s.cohort_event.pk)},
-        "event in other_cohort": {str(s.other_cohort_event.pk)},
-        "learner's event": {str(s.learner_event.pk)},
-        "audit entry": {s.audit_entry.pk}, "own token": {s.own_token.pk},
+        "everyone in the organisation": lambda: set(User.objects.filter(organization=w.org)
+                                                    .values_list("pk", flat=True)),
+        "cohort": lambda: {w.cohort.pk}, "other_cohort": lambda: {w.other_cohort.pk},
+        "Alpha": lambda: {w.squad.pk}, "template": lambda: {w.template.pk},
+        "facilitator": member(w.facilitator), "expert": member(w.expert),
+        "peer mentor": member(w.peer_mentor), "learner": member(w.learner),
+        "event in cohort": lambda: {str(s.cohort_event.pk)},
+        "event in other_cohort": lambda: {str(s.other_cohort_event.pk)},
+        "learner's event": lambda: {str(s.learner_event.pk)},
+        "audit entry": lambda: {s.audit_entry.pk}, "own token": lambda: {s.own_token.pk},
+        "prompt": lambda: {s.prompt.pk}, "draft prompt": lambda: {s.draft_prompt.pk},
+        "other_cohort prompt": lambda: {s.other_cohort_thread.prompt_id},
+        "other_cohort draft": lambda: {s.other_cohort_draft.pk},
+        "thread": lambda: {s.thread.pk}, "other_cohort thread": lambda: {s.other_cohort_thread.pk},
+        "learner's post": lambda: {s.learner_post.pk}, "mentor's post": lambda: {s.mentor_post.pk},
+        "hidden post": lambda: {s.hidden_post.pk},
+        "learner's flag": lambda: {s.learner_flag.pk}, "expert's flag": lambda: {s.expert_flag.pk},
+        "cohort feed": cohort_feed,
+        "learner's completion": lambda: {s.learner_completion.pk},
+        "own notification": lambda: {s.own_notification.pk},
     }
 
 
@@ -499,10 +760,11 @@ def test_api(world, api_client, name, role, expected):
 @pytest.mark.parametrize("collection", list(LIST_MATRIX))
 @pytest.mark.parametrize("role", SIGNED_IN_ROLES)
 def test_api_lists_hold_exactly_what_the_role_may_see(world, api_client, collection, role):
-    # Given the standard organisation with events, an audit entry and tokens
+    # Given the standard organisation with the records every role's row names
     s = _scene(world, role)
     make_token(s.colleague)
     labels = list_labels(s)
+    made = {label: labels[label]() for label in set().union(*LIST_MATRIX[collection].values())}
 
     # When the person lists the collection
     response = api_client(s.user).get(f"/api/v1/{collection}")
@@ -510,7 +772,7 @@ def test_api_lists_hold_exactly_what_the_role_may_see(world, api_client, collect
     # Then they see exactly the rows the matrix names
     assert response.status_code == 200
     ids = {row["id"] for row in response.json()["results"]}
-    expected = set().union(*(labels[label] for label in LIST_MATRIX[collection][role]))
+    expected = set().union(*(made[label] for label in LIST_MATRIX[collection][role]))
     assert ids == expected
 
 
