@@ -86,23 +86,24 @@ def this_week(user, cohort: Cohort, today: dt.date | None = None) -> ThisWeek:
     week = cohort.week_number(today)
     week_start = cohort.start_date if week == 0 else cohort.start_date + dt.timedelta(days=7 * (week - 1))
     week_end = week_start + dt.timedelta(days=6)
-    steps = list(
-        CohortStep.objects.filter(cohort=cohort, opens_on__gte=week_start, opens_on__lte=week_end)
+    # One query for this week's steps and the next ones (a journey has a few dozen).
+    ahead = list(
+        CohortStep.objects.filter(cohort=cohort, opens_on__gte=week_start).order_by("opens_on", "id")
     )
-    upcoming = list(
-        CohortStep.objects.filter(cohort=cohort, opens_on__gt=week_end).order_by("opens_on")[:3]
+    steps = [step for step in ahead if step.opens_on <= week_end]
+    upcoming = [step for step in ahead if step.opens_on > week_end][:3]
+    # One query for the person's membership and their squadmates.
+    my_squad = CohortMembership.objects.filter(
+        cohort=cohort, user=user, squad__isnull=False
+    ).values("squad_id")
+    rows = list(
+        CohortMembership.objects.filter(cohort=cohort)
+        .filter(Q(user=user) | Q(squad_id__in=my_squad))
+        .select_related("user", "squad")
+        .order_by("user__full_name", "pk")
     )
-    membership = (
-        CohortMembership.objects.filter(cohort=cohort, user=user).select_related("squad").first()
-    )
-    squadmates: list[CohortMembership] = []
-    if membership and membership.squad_id:
-        squadmates = list(
-            CohortMembership.objects.filter(squad_id=membership.squad_id)
-            .exclude(user=user)
-            .select_related("user")
-            .order_by("user__full_name")
-        )
+    membership = next((m for m in rows if m.user_id == user.pk), None)
+    squadmates = [m for m in rows if m.user_id != user.pk]
     others = list(my_cohorts(user).exclude(pk=cohort.pk)[:10])
     return ThisWeek(
         cohort=cohort,

@@ -12,6 +12,7 @@ from core import services as core_services
 from core.errors import ApplicationError
 from core.models import ApiToken
 from core.portal import apply_errors, require
+from discussions import selectors as discussion_selectors
 
 from . import selectors, services
 from .forms import ApiTokenForm, CohortCreateForm, MemberAddForm, ProfileForm, SquadForm
@@ -33,7 +34,13 @@ def this_week(request):
     if cohort is None:
         return render(request, "cohorts/this_week_empty.html", {})
     week = selectors.this_week(request.user, cohort)
-    return render(request, "cohorts/this_week.html", {"week": week, "cohort": cohort})
+    discussions = discussion_selectors.week_discussions(
+        request.user, cohort, membership=week.membership, week_start=week.week_start,
+        week_end=week.week_end, steps=week.steps,
+    )
+    return render(request, "cohorts/this_week.html", {
+        "week": week, "cohort": cohort, "discussions": discussions,
+    })
 
 
 @login_required
@@ -46,6 +53,7 @@ def cohort_detail(request, pk: int):
         "unplaced": [m for m in unplaced if m.role in ("learner", "peer_mentor")],
         "staff": [m for m in members if m.role in ("facilitator", "expert")],
         "can_manage": policy.allows(request.user, "cohort.manage", cohort),
+        "top_takes": discussion_selectors.top_takes(request.user, cohort),
     })
 
 

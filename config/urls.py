@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("config.api_urls")),
+    path("notifications/", include("core.urls")),
     path("", include("discussions.urls")),
     path("", include("cohorts.urls")),
 ]

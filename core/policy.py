@@ -50,6 +50,8 @@ class Roles:
     organization_id: int | None
     org_roles: set[str] = field(default_factory=set)
     cohort_roles: dict[int, str] = field(default_factory=dict)
+    # The squad this person is in per cohort (None: no squad), so squad checks need no query.
+    cohort_squads: dict[int, int | None] = field(default_factory=dict)
     # Cohorts where this person is the week's learner moderator.
     moderated_cohort_ids: set[int] = field(default_factory=set)
 
@@ -83,10 +85,11 @@ def roles(user) -> Roles:
                 user=user, organization_id=user.organization_id
             ).values_list("role", flat=True)
         )
-        for cohort_id, role, is_moderator in CohortMembership.objects.filter(
+        for cohort_id, role, is_moderator, squad_id in CohortMembership.objects.filter(
             user=user, cohort__organization_id=user.organization_id
-        ).values_list("cohort_id", "role", "is_moderator"):
+        ).values_list("cohort_id", "role", "is_moderator", "squad_id"):
             loaded.cohort_roles[cohort_id] = role
+            loaded.cohort_squads[cohort_id] = squad_id
             if is_moderator:
                 loaded.moderated_cohort_ids.add(cohort_id)
     user._peerloop_roles = loaded

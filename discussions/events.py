@@ -22,3 +22,4 @@ class DiscussionVerb:
     POST_RESTORED = "post_restored"
     THREAD_LOCKED = "thread_locked"
     THREAD_UNLOCKED = "thread_unlocked"
+    AUTHOR_MESSAGED = "author_messaged"

@@ -4,7 +4,7 @@ core.policy, the one place that decides access."""
 
 from django.db.models import Q
 
-from cohorts.models import CohortMembership, CohortRole
+from cohorts.models import CohortRole
 from core import policy
 
 from .models import Endorsement, FeedItem, Flag, MicroTaskCompletion, Post, Prompt, Thread
@@ -35,14 +35,26 @@ def _posts_in_thread(user, roles: policy.Roles, thread) -> bool:
         return False
     if thread.squad_id is None:
         return True
-    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, squad_id=thread.squad_id).exists()
+    return roles.cohort_squads.get(cohort_id) == thread.squad_id
 
+
+
+@policy.rule("post.change")
+def _writes_own_post(user, roles: policy.Roles, post) -> bool:
+    """Authors edit and delete their own posts (post_edit and post_delete say so again)."""
+    return post is not None and post.author_id == user.pk
 
 
 @policy.rule("post.react")
 def _reacts_to_post(user, roles: policy.Roles, post) -> bool:
     """Cohort members endorse, nominate and flag the posts they can read."""
     return post is not None and post.thread.prompt.cohort_id in roles.cohort_roles
+
+
+@policy.rule("thread.react")
+def _reacts_in_thread(user, roles: policy.Roles, thread) -> bool:
+    """post.react for every post of a thread at once (asked once per thread page)."""
+    return thread is not None and thread.prompt.cohort_id in roles.cohort_roles
 
 
 @policy.rule("step.complete")
@@ -54,6 +66,16 @@ def _completes_step(user, roles: policy.Roles, step) -> bool:
 @policy.rule("flag.resolve_low_risk")
 def _learner_moderator(user, roles: policy.Roles, cohort) -> bool:
     return cohort is not None and cohort.pk in roles.moderated_cohort_ids
+
+
+@policy.rule("flag.resolve")
+def _resolves_flag(user, roles: policy.Roles, flag) -> bool:
+    """Facilitators of the cohort and HR admins resolve any flag; the week's learner
+    moderator the low-risk ones (what flag_resolve enforces)."""
+    if flag is None:
+        return False
+    cohort = flag.post.thread.prompt.cohort
+    return _runs_prompts(user, roles, cohort) or (flag.low_risk and _learner_moderator(user, roles, cohort))
 
 
 @policy.rule("moderation.queue")

@@ -3,17 +3,36 @@ the page renders (a fixed number of queries per page)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from cohorts.models import Cohort, CohortMembership, CohortStep, StepKind
 from core import policy
 
-from .models import Endorsement, Post, PromptRole, RoleAssignment, Thread
+from .models import (
+    Endorsement,
+    FeedItem,
+    Flag,
+    MicroTaskCompletion,
+    Post,
+    PostVersion,
+    PromptRole,
+    PromptState,
+    RoleAssignment,
+    Thread,
+    TopTake,
+    TopTakeNomination,
+)
 
 POSTS_PER_PAGE = 25
+FEED_PER_PAGE = 30
+TOP_TAKES_ON_COHORT_PAGE = 6
 
 
 @dataclass
@@ -28,6 +47,13 @@ class ThreadView:
     @property
     def deliverables(self) -> list[tuple[RoleAssignment, bool]]:
         return [(a, a.role in self.delivered_roles) for a in self.assignments if a.role]
+
+    @property
+    def role_due(self) -> PromptRole | None:
+        """The role paragraph the viewer still owes here (offered as "post as my role")."""
+        if self.my_role is not None and self.my_role.name not in self.delivered_roles:
+            return self.my_role
+        return None
 
 
 def thread_get(user, pk: int) -> Thread:
@@ -47,10 +73,17 @@ def _visible(user, thread: Thread) -> Q:
 
 
 def _with_reactions(queryset, user):
-    return queryset.select_related("author").annotate(
-        endorsement_count=Count("endorsements", distinct=True),
-        endorsed_by_me=Exists(Endorsement.objects.filter(post=OuterRef("pk"), user=user)),
-    ).select_related("top_take")
+    """Posts with what their footer shows. Subqueries rather than joins, so the
+    paginator's count query drops them and stays a plain indexed count."""
+    endorsements = Endorsement.objects.filter(post=OuterRef("pk"))
+    return queryset.select_related("author", "top_take").defer("body").annotate(
+        endorsement_count=Coalesce(
+            Subquery(endorsements.order_by().values("post").annotate(n=Count("pk")).values("n"),
+                     output_field=IntegerField()), 0),
+        endorsed_by_me=Exists(endorsements.filter(user=user)),
+        nominated_by_me=Exists(TopTakeNomination.objects.filter(post=OuterRef("pk"), user=user)),
+        flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), reporter=user)),
+    )
 
 
 def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
@@ -63,13 +96,162 @@ def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
         .order_by("created_at", "id")
     )
     roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
+    delivered_posts = Post.objects.filter(thread=thread, role=OuterRef("role"), deleted_at__isnull=True,
+                                          hidden_at__isnull=True)
     assignments = list(RoleAssignment.objects.filter(thread=thread).select_related("user")
+                       .annotate(delivered=Exists(delivered_posts))
                        .order_by("role", "user__full_name"))
-    delivered = set(Post.objects.filter(thread=thread, deleted_at__isnull=True, hidden_at__isnull=True)
-                    .exclude(role="").values_list("role", flat=True))
+    delivered = {a.role for a in assignments if a.role and a.delivered}
     mine = next((a.role for a in assignments if a.user_id == user.pk and a.role), None)
     return ThreadView(
         thread=thread, roles=roles, assignments=assignments, delivered_roles=delivered,
         my_role=next((r for r in roles if r.name == mine), None),
         page=Paginator(top_level, POSTS_PER_PAGE).get_page(page),
     )
+
+
+def post_get(user, pk: int) -> Post:
+    """A live post the user may read, with its thread and footer annotations, or 404.
+    Hidden posts exist only for those who run the cohort."""
+    post = (_with_reactions(policy.scope(user, Post.objects.filter(pk=pk, deleted_at__isnull=True)), user)
+            .select_related("thread__prompt__cohort__organization", "thread__squad", "thread__locked_by")
+            .first())
+    if post is None or (post.hidden_at is not None
+                        and not policy.allows(user, "prompt.manage", post.thread.prompt.cohort)):
+        raise Http404("No such post.")
+    return post
+
+
+def post_role(post: Post) -> PromptRole | None:
+    """The role whose deliverable this post is (its word bounds apply to edits)."""
+    if not post.role:
+        return None
+    return PromptRole.objects.filter(prompt_id=post.thread.prompt_id, name=post.role).first()
+
+
+def post_page_number(user, post: Post) -> int:
+    """The thread page that shows this post (replies show under their parent)."""
+    top = post.parent if post.parent_id else post
+    earlier = (Post.objects.filter(_visible(user, post.thread), thread_id=post.thread_id, parent__isnull=True)
+               .filter(Q(created_at__lt=top.created_at) | Q(created_at=top.created_at, id__lt=top.pk))
+               .count())
+    return earlier // POSTS_PER_PAGE + 1
+
+
+def post_versions(post: Post) -> list[PostVersion]:
+    """Earlier texts of an edited post, latest first."""
+    return list(PostVersion.objects.filter(post=post).order_by("-replaced_at", "-id"))
+
+
+# --- the cohort feed and Top Takes ------------------------------------------------------
+
+
+def feed_page(user, cohort: Cohort, page: int | str = 1) -> Page:
+    """The cohort's feed, newest first: one count and one indexed page query."""
+    items = (
+        policy.scope(user, FeedItem.objects.filter(cohort=cohort, visible=True))
+        .select_related("actor", "post__author", "completion__step")
+        .defer("post__body", "post__body_html")
+        .order_by("-created_at", "-id")
+    )
+    return Paginator(items, FEED_PER_PAGE).get_page(page)
+
+
+def top_takes(user, cohort: Cohort, limit: int = TOP_TAKES_ON_COHORT_PAGE) -> list[TopTake]:
+    """The cohort's latest Top Takes whose posts are still shown."""
+    posts = policy.scope(user, Post.objects.filter(thread__prompt__cohort=cohort, deleted_at__isnull=True,
+                                                   hidden_at__isnull=True))
+    return list(
+        TopTake.objects.filter(post__in=posts)
+        .select_related("post__author", "post__thread__prompt", "post__thread__squad")
+        .defer("post__body")
+        .order_by("-created_at")[:limit]
+    )
+
+
+# --- "This week" ------------------------------------------------------------------------
+
+
+@dataclass
+class WeekPrompt:
+    """A prompt of this week as the learner meets it: their squad's thread and their role."""
+
+    thread: Thread
+    role: str
+    deliverable: str
+    min_words: int | None
+    max_words: int | None
+    delivered: bool
+
+    @property
+    def prompt(self):
+        return self.thread.prompt
+
+
+@dataclass
+class WeekDiscussions:
+    prompts: list[WeekPrompt] = field(default_factory=list)
+    done_step_ids: set[int] = field(default_factory=set)
+    can_complete_tasks: bool = False
+
+
+def _local_midnight(day: dt.date, tz_name: str) -> dt.datetime:
+    try:
+        tz = zoneinfo.ZoneInfo(tz_name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = dt.UTC
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+def week_discussions(user, cohort: Cohort, *, membership: CohortMembership | None, week_start: dt.date,
+                     week_end: dt.date, steps: list[CohortStep]) -> WeekDiscussions:
+    """This week's published prompts (due within the week, in the learner's time)
+    in the learner's squad thread with their role, and which of the week's
+    micro-tasks they marked done. Two queries at most."""
+    if membership is None:
+        return WeekDiscussions()
+    mine = RoleAssignment.objects.filter(thread=OuterRef("pk"), user=user).values("role")[:1]
+    role = PromptRole.objects.filter(prompt=OuterRef("prompt_id"), name=OuterRef("my_role"))
+    threads = (
+        policy.scope(user, Thread.objects.filter(
+            prompt__cohort=cohort, prompt__state=PromptState.PUBLISHED,
+            prompt__due_at__gte=_local_midnight(week_start, user.timezone),
+            prompt__due_at__lt=_local_midnight(week_end + dt.timedelta(days=1), user.timezone)))
+        .filter(Q(squad_id=membership.squad_id) if membership.squad_id else Q(squad__isnull=True))
+        .select_related("prompt")
+        .annotate(my_role=Subquery(mine))
+        .order_by("prompt__due_at", "pk")
+    )
+    threads = threads.annotate(
+        deliverable=Subquery(role.values("deliverable")[:1]),
+        min_words=Subquery(role.values("min_words")[:1]),
+        max_words=Subquery(role.values("max_words")[:1]),
+        delivered=Exists(Post.objects.filter(thread=OuterRef("pk"), author=user, role=OuterRef("my_role"),
+                                             deleted_at__isnull=True)),
+    )
+    prompts = [
+        WeekPrompt(thread=t, role=t.my_role or "", deliverable=t.deliverable or "", min_words=t.min_words,
+                   max_words=t.max_words, delivered=bool(t.my_role) and t.delivered)
+        for t in threads
+    ]
+    # Asked of the cohort, not of each step: the rule depends on the cohort role only.
+    can_complete = policy.allows(user, "step.complete", CohortStep(cohort=cohort))
+    microtask_ids = [s.pk for s in steps if s.kind == StepKind.MICROTASK]
+    done = set()
+    if microtask_ids and can_complete:
+        done = set(MicroTaskCompletion.objects.filter(user=user, step_id__in=microtask_ids)
+                   .values_list("step_id", flat=True))
+    return WeekDiscussions(prompts=prompts, done_step_ids=done, can_complete_tasks=can_complete)
+
+
+def step_get(user, pk: int) -> CohortStep:
+    """A step of a cohort the user belongs to, or 404."""
+    step = policy.scope(user, CohortStep.objects.filter(pk=pk)).select_related("cohort__organization").first()
+    if step is None:
+        raise Http404("No such task.")
+    return step
+
+
+def my_completion(user, step: CohortStep) -> MicroTaskCompletion | None:
+    return MicroTaskCompletion.objects.filter(step=step, user=user).first()
+

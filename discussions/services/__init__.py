@@ -1,7 +1,15 @@
 """Writes of the discussions app, one module per subject; import from here."""
 
 from .engagement import endorsement_toggle, microtask_complete, top_take_nominate, top_take_select
-from .moderation import flag_resolve, moderator_set, post_flag, post_hide, post_restore, thread_lock
+from .moderation import (
+    author_message,
+    flag_resolve,
+    moderator_set,
+    post_flag,
+    post_hide,
+    post_restore,
+    thread_lock,
+)
 from .posts import MAX_POST_WORDS, POST_RATE_LIMIT, post_create, post_delete, post_edit
 from .prompts import DEFAULT_ROLES, prompt_create, prompt_publish, roles_swap
 
@@ -9,6 +17,7 @@ __all__ = [
     "DEFAULT_ROLES",
     "MAX_POST_WORDS",
     "POST_RATE_LIMIT",
+    "author_message",
     "endorsement_toggle",
     "flag_resolve",
     "microtask_complete",

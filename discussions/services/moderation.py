@@ -1,16 +1,18 @@
 """Writes for moderation: flags and their resolution, hiding and restoring
-posts, locking threads, choosing the week's learner moderator. Every action is
-audited."""
+posts, locking threads, messaging a post's author, choosing the week's learner
+moderator. Every action is audited."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import CohortMembership, CohortRole
 from core import audit
 from core.errors import PermissionDenied
 from core.events import emit
+from core.models import Notification
 
 from ..events import DiscussionVerb
 from ..models import FeedItem, Flag, FlagOutcome, FlagReason, Post, Thread
@@ -124,6 +126,34 @@ def thread_lock(*, actor, thread: Thread, locked: bool = True) -> Thread:
          organization=cohort.organization, actor=actor, cohort=cohort, subject=thread,
          payload={"thread_id": thread.pk, "squad_id": thread.squad_id, "prompt_id": thread.prompt_id})
     return thread
+
+
+MESSAGE_MAX_LENGTH = 500
+
+
+@transaction.atomic
+def author_message(*, actor, post: Post, text: str) -> Notification:
+    """A facilitator writes to a post's author privately: an in-app notification
+    that links to the post, kept in the audit log."""
+    cohort = post.thread.prompt.cohort
+    require(actor, "prompt.manage", cohort)
+    text = (text or "").strip()
+    if not text:
+        raise invalid(text="Write the message first.")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise invalid(text=f"Keep the message to {MESSAGE_MAX_LENGTH} characters (it has {len(text)}).")
+    if post.author_id == actor.pk:
+        raise invalid(post="This is your own post.")
+    event = emit(DiscussionVerb.AUTHOR_MESSAGED, organization=cohort.organization, actor=actor, cohort=cohort,
+                 subject=post, payload=_payload(post, words=len(text.split())))
+    notification = Notification.objects.create(
+        user_id=post.author_id, organization=cohort.organization, kind="facilitator_message",
+        title=f"{actor.display_name} wrote to you about your post"[:200], body=text,
+        url=f"{reverse('discussions:thread', args=[post.thread_id])}#post-{post.pk}", source_event=event,
+    )
+    audit.record(actor=actor, action="post.message_author", target=post, organization=cohort.organization,
+                 changes={"message": [None, text]})
+    return notification
 
 
 @transaction.atomic
