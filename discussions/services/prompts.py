@@ -97,7 +97,7 @@ def prompt_publish(*, actor, prompt: Prompt) -> list[Thread]:
     """Open one thread per squad and give each squad's members their roles, in a
     fair rotation over the cohort's prompts (see discussions.rotation)."""
     require(actor, "prompt.manage", prompt.cohort)
-    prompt = Prompt.objects.select_for_update().get(pk=prompt.pk)
+    prompt = Prompt.objects.select_for_update(of=("self",)).order_by().get(pk=prompt.pk)
     if prompt.state == PromptState.PUBLISHED:
         raise invalid(state="This prompt is already published.")
     cohort = prompt.cohort
@@ -146,7 +146,10 @@ def roles_swap(*, actor, thread: Thread, first_user_id: int, second_user_id: int
     """A facilitator trades two members' roles in a thread (either may have none)."""
     cohort = thread.prompt.cohort
     require(actor, "prompt.manage", cohort)
-    rows = {a.user_id: a for a in RoleAssignment.objects.select_for_update().filter(
+    # Lock only the two rows (no joins: the default ordering would join the
+    # nullable squad, which PostgreSQL refuses to lock).
+    locked = RoleAssignment.objects.select_for_update(of=("self",)).order_by("pk")
+    rows = {a.user_id: a for a in locked.filter(
         thread=thread, user_id__in=[first_user_id, second_user_id])}
     if len(rows) != 2 or first_user_id == second_user_id:
         raise invalid(users="Choose two different members of this thread.")
