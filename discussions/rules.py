@@ -92,27 +92,20 @@ def _scope_prompts(qs, user, roles):
                      | Q(cohort_id__in=list(roles.cohort_roles), state="published"))
 
 
-def _scope_threads(qs, user, roles):
-    qs = qs.filter(prompt__cohort__organization_id=roles.organization_id)
-    if roles.is_hr_admin or roles.is_analyst:
-        return qs
-    return qs.filter(prompt__cohort_id__in=list(roles.cohort_roles))
+def _scope_through_cohort(cohort_path: str):
+    """The scope of a model whose rows belong to a cohort reached by `cohort_path`
+    ("prompt__cohort" for a thread): HR admins and analysts see the organisation's
+    rows, everyone else those of the cohorts they belong to."""
+    in_organization = f"{cohort_path}__organization_id"
+    in_cohorts = f"{cohort_path}_id__in"
 
+    def scope(qs, user, roles):
+        qs = qs.filter(**{in_organization: roles.organization_id})
+        if roles.is_hr_admin or roles.is_analyst:
+            return qs
+        return qs.filter(**{in_cohorts: list(roles.cohort_roles)})
 
-def _scope_posts(qs, user, roles):
-    qs = qs.filter(thread__prompt__cohort__organization_id=roles.organization_id)
-    if roles.is_hr_admin or roles.is_analyst:
-        return qs
-    return qs.filter(thread__prompt__cohort_id__in=list(roles.cohort_roles))
-
-
-policy.register_scope(Prompt, _scope_prompts)
-policy.register_scope(Thread, _scope_threads)
-def _scope_by_post(qs, user, roles):
-    qs = qs.filter(post__thread__prompt__cohort__organization_id=roles.organization_id)
-    if roles.is_hr_admin or roles.is_analyst:
-        return qs
-    return qs.filter(post__thread__prompt__cohort_id__in=list(roles.cohort_roles))
+    return scope
 
 
 def _scope_flags(qs, user, roles):
@@ -129,22 +122,10 @@ def _scope_flags(qs, user, roles):
                          reason__in=list(LOW_RISK_REASONS)))
 
 
-def _scope_by_cohort(qs, user, roles):
-    qs = qs.filter(cohort__organization_id=roles.organization_id)
-    if roles.is_hr_admin or roles.is_analyst:
-        return qs
-    return qs.filter(cohort_id__in=list(roles.cohort_roles))
-
-
-def _scope_completions(qs, user, roles):
-    qs = qs.filter(step__cohort__organization_id=roles.organization_id)
-    if roles.is_hr_admin or roles.is_analyst:
-        return qs
-    return qs.filter(step__cohort_id__in=list(roles.cohort_roles))
-
-
-policy.register_scope(Post, _scope_posts)
-policy.register_scope(Endorsement, _scope_by_post)
+policy.register_scope(Prompt, _scope_prompts)
+policy.register_scope(Thread, _scope_through_cohort("prompt__cohort"))
+policy.register_scope(Post, _scope_through_cohort("thread__prompt__cohort"))
+policy.register_scope(Endorsement, _scope_through_cohort("post__thread__prompt__cohort"))
 policy.register_scope(Flag, _scope_flags)
-policy.register_scope(FeedItem, _scope_by_cohort)
-policy.register_scope(MicroTaskCompletion, _scope_completions)
+policy.register_scope(FeedItem, _scope_through_cohort("cohort"))
+policy.register_scope(MicroTaskCompletion, _scope_through_cohort("step__cohort"))

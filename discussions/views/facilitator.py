@@ -43,7 +43,7 @@ from ..facilitator_forms import (
 from ..markdown import render_markdown
 from ..models import Flag, PromptState
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 20
 
 
 def _next(request, default: str) -> str:
@@ -63,6 +63,26 @@ def _managed_cohort(request, pk: int):
 
 def _first_error(exc: errors.ApplicationError) -> str:
     return next((m for msgs in exc.errors.values() for m in msgs), exc.message)
+
+
+def _form_page(request, form, *, perform, confirmation, default: str, template: str, context: dict):
+    """A one-form action page: GET shows the form; a valid POST runs `perform(cleaned_data)`,
+    then goes to `next` (else `default`) with `confirmation()` as the message, or shows the
+    service's errors on the form, keeping what was typed.
+
+    `confirmation` is called only after the service ran, so it can name the outcome
+    (a resolved flag's message says how it was resolved)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except errors.PermissionDenied as exc:
+            raise PermissionDenied from exc
+        except errors.ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, confirmation())
+            return redirect(_next(request, default))
+    return render(request, template, {**context, "form": form, "next": _next(request, default)})
 
 
 # --- prompts ---------------------------------------------------------------------
@@ -226,20 +246,12 @@ def _post_url(post) -> str:
 @require_http_methods(["GET", "POST"])
 def top_take_select(request, pk: int):
     post = _managed_post(request, pk)
-    form = TopTakeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.top_take_select(actor=request.user, post=post, reason=form.cleaned_data["reason"])
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied from exc
-        except errors.ApplicationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"{post.author.display_name}'s post is a Top Take.")
-            return redirect(_next(request, _post_url(post)))
-    return render(request, "discussions/facilitator/top_take.html", {
-        "post": post, "form": form, "next": _next(request, _post_url(post)),
-    })
+    return _form_page(
+        request, TopTakeForm(request.POST or None),
+        perform=lambda data: services.top_take_select(actor=request.user, post=post, reason=data["reason"]),
+        confirmation=lambda: f"{post.author.display_name}'s post is a Top Take.",
+        default=_post_url(post), template="discussions/facilitator/top_take.html", context={"post": post},
+    )
 
 
 def _after_moderation(request, message: str, default: str):
@@ -275,20 +287,13 @@ def post_restore(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def author_message(request, pk: int):
     post = _managed_post(request, pk)
-    form = AuthorMessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.author_message(actor=request.user, post=post, text=form.cleaned_data["text"])
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied from exc
-        except errors.ApplicationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Your message to {post.author.display_name} is sent.")
-            return redirect(_next(request, _post_url(post)))
-    return render(request, "discussions/facilitator/author_message.html", {
-        "post": post, "form": form, "next": _next(request, _post_url(post)),
-    })
+    return _form_page(
+        request, AuthorMessageForm(request.POST or None),
+        perform=lambda data: services.author_message(actor=request.user, post=post, text=data["text"]),
+        confirmation=lambda: f"Your message to {post.author.display_name} is sent.",
+        default=_post_url(post), template="discussions/facilitator/author_message.html",
+        context={"post": post},
+    )
 
 
 # --- threads and flags ----------------------------------------------------------------
@@ -319,22 +324,14 @@ def _resolvable_flag(request, pk: int) -> Flag:
 @require_http_methods(["GET", "POST"])
 def flag_resolve(request, pk: int):
     flag = _resolvable_flag(request, pk)
-    default = reverse("discussions:moderation")
-    form = FlagResolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.flag_resolve(actor=request.user, flag=flag, outcome=form.cleaned_data["outcome"],
-                                  note=form.cleaned_data["note"])
-        except errors.PermissionDenied as exc:
-            raise PermissionDenied from exc
-        except errors.ApplicationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"The flag is resolved: {flag.get_outcome_display().lower()}.")
-            return redirect(_next(request, default))
-    return render(request, "discussions/facilitator/flag_resolve.html", {
-        "flag": flag, "post": flag.post, "form": form, "next": _next(request, default),
-    })
+    return _form_page(
+        request, FlagResolveForm(request.POST or None),
+        perform=lambda data: services.flag_resolve(actor=request.user, flag=flag, outcome=data["outcome"],
+                                                   note=data["note"]),
+        confirmation=lambda: f"The flag is resolved: {flag.get_outcome_display().lower()}.",
+        default=reverse("discussions:moderation"), template="discussions/facilitator/flag_resolve.html",
+        context={"flag": flag, "post": flag.post},
+    )
 
 
 # --- the queue ------------------------------------------------------------------------
