@@ -191,10 +191,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Cohorts and prompts both have a `state`; name their enums apart.
+    # Cohorts and prompts both have a `state`, flags and moderation queue items a
+    # `reason`; name their enums apart.
     "ENUM_NAME_OVERRIDES": {
         "CohortStateEnum": "cohorts.models.CohortState",
         "PromptStateEnum": "discussions.models.PromptState",
+        "ReasonEnum": "discussions.models.FlagReason",
+        "ModerationReasonEnum": "discussions.api.serializers.QUEUE_REASONS",
     },
 }
 

@@ -25,7 +25,9 @@ from ..models import (
     Thread,
     TopTake,
 )
+from ..moderation_queue import REASON_LABELS, QueueItem
 from ..services import MAX_POST_WORDS
+from ..services.moderation import MESSAGE_MAX_LENGTH
 
 # Room for MAX_POST_WORDS of ordinary prose; the service counts the words.
 MAX_BODY_CHARACTERS = 30_000
@@ -255,6 +257,24 @@ class TopTakeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AuthorMessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False,
+        help_text=f"The message, at most {MESSAGE_MAX_LENGTH} characters. The author reads it in their "
+                  "notifications, with a link to the post.")
+
+
+class AuthorMessageSerializer(serializers.ModelSerializer):
+    """The notification the author received."""
+
+    recipient = serializers.IntegerField(source="user_id", read_only=True, help_text="The post's author.")
+
+    class Meta:
+        model = Notification
+        fields = ["id", "recipient", "title", "body", "url", "created_at"]
+        read_only_fields = fields
+
+
 # --- flags -----------------------------------------------------------------------
 
 
@@ -276,6 +296,46 @@ class FlagResolveSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=FlagOutcome.choices,
                                       help_text="Upheld hides the post; dismissed leaves it.")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+# --- the moderation queue --------------------------------------------------------
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: flags have a `reason` of their own.
+QUEUE_REASONS = list(REASON_LABELS.items())
+
+
+class ModerationQueueItemSerializer(serializers.Serializer):
+    """One item of discussions.moderation_queue.QueueItem, as the portal's queue shows it."""
+
+    id = serializers.CharField(source="key", help_text="The same as `key`.")
+    key = serializers.CharField(help_text="Stable while the item is in the queue, e.g. "
+                                          "`flagged_post-post-41`.")
+    reason = serializers.ChoiceField(choices=QUEUE_REASONS, help_text="Why the item is in the queue.")
+    label = serializers.CharField(help_text="The reason for people, e.g. \"Flagged post\".")
+    text = serializers.CharField(help_text="What is the matter, e.g. \"Flagged 2 times: Spam or "
+                                           "advertising (2).\"")
+    score = serializers.IntegerField(help_text="How urgent: the queue is ordered by score, highest first, "
+                                               "then by `since`, oldest first.")
+    since = serializers.DateTimeField(help_text="Since when it has been waiting: the first open flag, "
+                                                "the question, the due date, the squad's last post.")
+    cohort = serializers.IntegerField(source="cohort.pk")
+    thread = serializers.SerializerMethodField()
+    squad = serializers.SerializerMethodField(help_text="The thread's squad; null for a cohort-wide thread.")
+    post = serializers.SerializerMethodField(help_text="The flagged post or the unanswered question.")
+    flags = FlagSerializer(many=True, help_text="The open flags on the post that you may resolve.")
+    full_access = serializers.BooleanField(
+        source="full", help_text="True: you run the cohort and may hide, restore, lock, message the author "
+                                 "and resolve any flag. False: as the week's learner moderator you may "
+                                 "resolve the low-risk flags listed, nothing else.")
+
+    def get_thread(self, item: QueueItem) -> int | None:
+        return item.thread.pk if item.thread is not None else None
+
+    def get_squad(self, item: QueueItem) -> int | None:
+        return item.thread.squad_id if item.thread is not None else None
+
+    def get_post(self, item: QueueItem) -> int | None:
+        return item.post.pk if item.post is not None else None
 
 
 # --- the feed, micro-tasks, notifications ----------------------------------------

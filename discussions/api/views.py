@@ -1,5 +1,5 @@
 """The discussions REST API: prompts, squad threads, posts and what people do with
-them, flags, the cohort feed, micro-tasks and notifications.
+them, flags, the moderation queue, the cohort feed, micro-tasks and notifications.
 
 Views check and call a service. Querysets come through the policy, so another
 organisation's object is a 404, and load what the serializers render in a fixed
@@ -22,7 +22,7 @@ from core import services as core_services
 from core.api.viewsets import PolicyObjectPermission, ScopedViewSetMixin
 from core.models import Notification
 
-from .. import services
+from .. import moderation_queue, services
 from ..models import (
     Endorsement,
     FeedItem,
@@ -35,6 +35,8 @@ from ..models import (
     TopTakeNomination,
 )
 from .serializers import (
+    AuthorMessageInputSerializer,
+    AuthorMessageSerializer,
     EndorseResultSerializer,
     EndorseSerializer,
     FeedItemSerializer,
@@ -44,6 +46,7 @@ from .serializers import (
     MarkedReadSerializer,
     MicroTaskCompleteSerializer,
     MicroTaskCompletionSerializer,
+    ModerationQueueItemSerializer,
     NominateResultSerializer,
     NotificationSerializer,
     PostCreateSerializer,
@@ -274,7 +277,7 @@ class PostViewSet(
     object_permissions = {
         "partial_update": "post.change", "destroy": "post.change",
         "endorse": "post.react", "nominate": "post.react", "flag": "post.react",
-        "hide": _MODERATE, "restore": _MODERATE, "top_take": _MODERATE,
+        "hide": _MODERATE, "restore": _MODERATE, "top_take": _MODERATE, "message_author": _MODERATE,
     }
     filterset_fields = ["thread", "author", "role", "parent"]
     ordering_fields = ["created_at"]
@@ -385,6 +388,23 @@ class PostViewSet(
                                             reason=serializer.validated_data["reason"])
         return Response(TopTakeSerializer(top_take).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="Write privately to a post's author (facilitators, HR admins)",
+        description="The author gets an in-app notification that links to the post; the message is kept "
+                    "in the audit log. Refused with a field message when the text is empty or too long, "
+                    "or the post is your own.",
+        request=AuthorMessageInputSerializer, responses={201: AuthorMessageSerializer},
+        examples=[OpenApiExample("A nudge", request_only=True, value={
+            "text": "Thanks for this. Could you add one concrete example, so the squad can build on it?"})])
+    @action(detail=True, methods=["post"], url_path="message-author")
+    def message_author(self, request, pk=None):
+        post = self.get_object()
+        serializer = AuthorMessageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notification = services.author_message(actor=request.user, post=post,
+                                                text=serializer.validated_data["text"])
+        return Response(AuthorMessageSerializer(notification).data, status=status.HTTP_201_CREATED)
+
 
 # --- flags ----------------------------------------------------------------------------
 
@@ -430,6 +450,35 @@ class FlagViewSet(DiscussionViewSetMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         services.flag_resolve(actor=request.user, flag=flag, **serializer.validated_data)
         return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+
+
+# --- the moderation queue -------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My moderation queue: what needs a human now, most urgent first",
+        description="Across every cohort I look after: flagged posts, heated threads, missing role "
+                    "deliverables, unanswered questions and silent squads, each saying why "
+                    "(`label`, `text`) and how urgent (`score`). Facilitators get their cohorts' "
+                    "queue, HR admins every cohort's of the organisation, the week's learner moderator "
+                    "only the low-risk flags (spam, off topic) of their cohort; for everyone else "
+                    "the queue is empty. Act with the posts', threads' and flags' actions "
+                    "(hide, restore, message-author, lock, resolve)."),
+)
+class ModerationQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The portal's moderation page as a list: the same items in the same order
+    (discussions.moderation_queue), computed in a fixed number of queries."""
+
+    serializer_class = ModerationQueueItemSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []  # a ranked list, not a queryset: no filters or ordering
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not policy.allows(user, "moderation.queue"):
+            return []
+        return moderation_queue.queue_for(user)
 
 
 # --- the cohort feed ------------------------------------------------------------------
