@@ -140,10 +140,13 @@ def flag_get(user, pk: int) -> Flag:
 
 
 def post_get(user, pk: int) -> Post:
+    """A live post the user may read, or 404: hidden posts exist only for those who run the cohort
+    (as in selectors.post_get), so acting on one the user cannot see is not a 403 that confirms it."""
     post = (policy.scope(user, Post.objects.filter(deleted_at__isnull=True))
             .select_related("thread__prompt__cohort__organization", "thread__squad", "author", "top_take")
             .filter(pk=pk).first())
-    if post is None:
+    if post is None or (post.hidden_at is not None
+                        and not policy.allows(user, "prompt.manage", post.thread.prompt.cohort)):
         raise Http404("No such post.")
     return post
 

@@ -19,7 +19,6 @@ crash.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -27,7 +26,6 @@ from dataclasses import dataclass
 
 import pytest
 import schemathesis
-from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -41,6 +39,7 @@ from core.services import api_token_create
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
 from tests.factories import CohortStepFactory
+from tests.security.support import open_prompt_and_draft
 
 # The coverage phase enumerates every enum value (hundreds of timezones) in every
 # combination and takes minutes; examples plus Hypothesis fuzzing find the same bugs.
@@ -147,13 +146,7 @@ def flatmap_body(context, body):
 def _discussion(w) -> None:
     """A published prompt (threads for Alpha and Beta) and a draft, posts, a flag, a
     micro-task to do and one done, and a notification for the HR admin."""
-    due_at = timezone.now() + dt.timedelta(days=3)
-    prompt = discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Feedback",
-                                       body="What lands?", due_at=due_at)
-    discussions.prompt_publish(actor=w.facilitator, prompt=prompt)
-    discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Next", body="Later.",
-                              due_at=due_at)
-    thread = prompt.threads.get(squad=w.squad)
+    thread = open_prompt_and_draft(w)
     post = discussions.post_create(actor=w.peer_mentor, thread=thread, body="Be *specific*.")
     discussions.post_create(actor=w.facilitator, thread=thread, body="And kind.", parent=post)
     discussions.post_flag(actor=w.expert, post=post, reason=FlagReason.OFF_TOPIC)

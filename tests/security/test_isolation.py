@@ -11,13 +11,12 @@ and acme's records are unchanged afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
+from collections.abc import Callable
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import resolve, reverse
 
 from cohorts import services
 from cohorts.models import (
@@ -50,6 +49,7 @@ from discussions.models import (
 )
 from tests.conftest import ROLES, World
 from tests.factories import CohortStepFactory, UserFactory
+from tests.security.support import open_prompt_and_draft, portal_pages, prompt_form
 
 pytestmark = pytest.mark.django_db
 
@@ -112,13 +112,7 @@ def populate_discussions(w: World) -> None:
     """A published prompt (a thread for Alpha and for Beta) and a draft; the learner's
     edited post, the peer mentor's reply, an endorsement, a Top Take, a flag, a
     micro-task done, and a notification for everyone."""
-    due_at = timezone.now() + dt.timedelta(days=3)
-    prompt = discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Feedback",
-                                       body="What lands?", due_at=due_at)
-    discussions.prompt_publish(actor=w.facilitator, prompt=prompt)
-    discussions.prompt_create(actor=w.facilitator, cohort=w.cohort, title="Next", body="Later.",
-                              due_at=due_at)
-    thread = prompt.threads.get(squad=w.squad)
+    thread = open_prompt_and_draft(w)
     post = discussions.post_create(actor=w.learner, thread=thread, body="Be specific.")
     reply = discussions.post_create(actor=w.peer_mentor, thread=thread, body="And kind.", parent=post)
     discussions.post_edit(actor=w.learner, post=post, body="Be specific, then kind.")
@@ -170,10 +164,15 @@ API_COLLECTIONS = {
 }
 
 
+# Lists computed for the caller rather than rows of one model, each with a test of its own.
+COMPUTED_API_LISTS = {"moderation-queue"}  # test_the_moderation_queue_holds_own_organisation_only
+
+
 def test_every_api_collection_is_checked():
     from config.api_urls import router
 
-    assert {prefix for prefix, _viewset, _basename in router.registry} == set(API_COLLECTIONS)
+    registered = {prefix for prefix, _viewset, _basename in router.registry}
+    assert registered == set(API_COLLECTIONS) | COMPUTED_API_LISTS
 
 
 @pytest.mark.parametrize("collection", list(API_COLLECTIONS))
@@ -470,57 +469,132 @@ def test_api_filters_by_another_organisation_id_answer_like_a_missing_id(acme, g
 
 # --- portal -------------------------------------------------------------------------
 
+
+def cohort(w: World) -> Cohort:
+    return w.cohort
+
+
+def squad(w: World) -> Squad:
+    return w.squad
+
+
+def published_prompt(w: World) -> Prompt:
+    return alpha_thread(w).prompt
+
+
+Data = dict | Callable[[World, World], dict] | None
+
+
+def acme_page(method: str, name: str, *records: Callable[[World], object], data: Data = None) -> tuple:
+    """A request to the portal page `name` about acme's `records` (their ids fill the URL)."""
+    return method, lambda a, g: reverse(name, args=[record(a).pk for record in records]), data
+
+
 PORTAL_PAGES = {
-    "cohort page": ("get", lambda a, g: reverse("portal:cohort_detail", args=[a.cohort.pk]), None),
-    "manage cohort": ("get", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]), None),
-    "add a member": ("post", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]),
-                     lambda a, g: {"add-email": g.outsider.email, "add-role": "learner"}),
-    "add a squad": ("post", lambda a, g: reverse("portal:cohort_manage", args=[a.cohort.pk]),
-                    lambda a, g: {"squad-name": "Spies"}),
-    "change a member": ("post", lambda a, g: reverse(
-        "portal:membership_change", args=[a.cohort.pk, learner_membership(a).pk]),
-        lambda a, g: {"role": "facilitator"}),
-    "remove a member": ("post", lambda a, g: reverse(
-        "portal:membership_remove", args=[a.cohort.pk, learner_membership(a).pk]), None),
-    "arrange squads": ("post", lambda a, g: reverse("portal:squads_auto_arrange", args=[a.cohort.pk]),
-                       lambda a, g: {"squad_size": "3"}),
-    "delete a squad": ("post", lambda a, g: reverse(
-        "portal:squad_delete", args=[a.cohort.pk, a.squad.pk]), None),
-    "revoke a token": ("post", lambda a, g: reverse(
-        "portal:api_token_revoke", args=[learner_token(a).pk]), None),
+    "cohort page": acme_page("get", "portal:cohort_detail", cohort),
+    "manage cohort": acme_page("get", "portal:cohort_manage", cohort),
+    "add a member": acme_page("post", "portal:cohort_manage", cohort,
+                              data=lambda a, g: {"add-email": g.outsider.email, "add-role": "learner"}),
+    "add a squad": acme_page("post", "portal:cohort_manage", cohort, data={"squad-name": "Spies"}),
+    "change a member": acme_page("post", "portal:membership_change", cohort, learner_membership,
+                                 data={"role": "facilitator"}),
+    "remove a member": acme_page("post", "portal:membership_remove", cohort, learner_membership),
+    "arrange squads": acme_page("post", "portal:squads_auto_arrange", cohort, data={"squad_size": "3"}),
+    "delete a squad": acme_page("post", "portal:squad_delete", cohort, squad),
+    "revoke a token": acme_page("post", "portal:api_token_revoke", learner_token),
+    # discussions: the learner pages
+    "thread page": acme_page("get", "discussions:thread", alpha_thread),
+    "post in a thread": acme_page("post", "discussions:post_create", alpha_thread, data={"body": "Hi"}),
+    "a post's permalink": acme_page("get", "discussions:post", learner_post),
+    "earlier replies": acme_page("get", "discussions:replies", learner_post),
+    "reply form": acme_page("get", "discussions:reply", learner_post),
+    "reply to a post": acme_page("post", "discussions:reply", learner_post, data={"body": "Hi"}),
+    "edit form": acme_page("get", "discussions:post_edit", learner_post),
+    "edit a post": acme_page("post", "discussions:post_edit", learner_post,
+                             data=lambda a, g: {f"edit-{learner_post(a).pk}-body": "Hacked"}),
+    "delete a post": acme_page("post", "discussions:post_delete", learner_post),
+    "versions of a post": acme_page("get", "discussions:post_versions", learner_post),
+    "endorse a post": acme_page("post", "discussions:endorse", learner_post, data={"text": "Hacked"}),
+    "nominate a post": acme_page("post", "discussions:nominate", learner_post),
+    "flag form": acme_page("get", "discussions:flag", learner_post),
+    "flag a post": acme_page("post", "discussions:flag", learner_post,
+                             data=lambda a, g: {f"flag-{learner_post(a).pk}-reason": "spam"}),
+    "cohort feed": acme_page("get", "discussions:feed", cohort),
+    "mark a micro-task done": acme_page("post", "discussions:microtask_done", microtask,
+                                        data={"comment": "Hacked"}),
+    # discussions: the facilitator pages
+    "prompts of a cohort": acme_page("get", "discussions:prompt_list", cohort),
+    "new prompt form": acme_page("get", "discussions:prompt_create", cohort),
+    "create a prompt": acme_page("post", "discussions:prompt_create", cohort,
+                                 data=lambda a, g: prompt_form()),
+    "prompt page": acme_page("get", "discussions:prompt_manage", published_prompt),
+    "draft prompt page": acme_page("get", "discussions:prompt_manage", draft_prompt),
+    "publish a draft": acme_page("post", "discussions:prompt_publish", draft_prompt),
+    "role swap form": acme_page("get", "discussions:roles_swap", alpha_thread),
+    "swap roles": acme_page("post", "discussions:roles_swap", alpha_thread,
+                            data=lambda a, g: {"first": a.learner.pk, "second": a.peer_mentor.pk}),
+    "lock a thread": acme_page("post", "discussions:thread_lock", alpha_thread),
+    "Top Take form": acme_page("get", "discussions:top_take_select", learner_post),
+    "pick a Top Take": acme_page("post", "discussions:top_take_select", learner_post,
+                                 data={"reason": "Hacked"}),
+    "hide a post": acme_page("post", "discussions:post_hide", learner_post),
+    "restore a post": acme_page("post", "discussions:post_restore", learner_post),
+    "message form": acme_page("get", "discussions:author_message", learner_post),
+    "message an author": acme_page("post", "discussions:author_message", learner_post,
+                                   data={"text": "Hacked"}),
+    "resolve form": acme_page("get", "discussions:flag_resolve", learner_flag),
+    "resolve a flag": acme_page("post", "discussions:flag_resolve", learner_flag,
+                                data={"outcome": "upheld"}),
+    "choose a moderator": acme_page("post", "discussions:moderator_set", cohort,
+                                    data=lambda a, g: {"membership": learner_membership(a).pk}),
+    # notifications
+    "read a notification": acme_page("post", "notifications:read", learner_notification),
+    "open a notification": acme_page("get", "notifications:open", learner_notification),
 }
 
 # Their own cohort in the URL, acme's member or squad after it.
 PORTAL_PAGES_VIA_OWN_COHORT = {
     "change acme's member": ("post", lambda a, g: reverse(
         "portal:membership_change", args=[g.cohort.pk, learner_membership(a).pk]),
-        lambda a, g: {"role": "facilitator"}),
+        {"role": "facilitator"}),
     "remove acme's member": ("post", lambda a, g: reverse(
         "portal:membership_remove", args=[g.cohort.pk, learner_membership(a).pk]), None),
     "delete acme's squad": ("post", lambda a, g: reverse(
         "portal:squad_delete", args=[g.cohort.pk, a.squad.pk]), None),
+    "make acme's learner moderator": ("post", lambda a, g: reverse(
+        "discussions:moderator_set", args=[g.cohort.pk]),
+        lambda a, g: {"membership": learner_membership(a).pk}),
 }
 
 
 def _portal_request(client, page, acme, globex):
     method, url, data = page
-    return getattr(client, method)(url(acme, globex), data(acme, globex) if data else {})
+    return getattr(client, method)(url(acme, globex), data(acme, globex) if callable(data) else data or {})
 
 
 @pytest.mark.parametrize("page", list(PORTAL_PAGES))
-@pytest.mark.parametrize("role", ROLES)
-def test_portal_pages_for_another_organisation_are_404(acme, globex, client, page, role):
-    # Given a globex person signed in to the portal
-    client.force_login(globex.person(role))
+def test_portal_pages_for_another_organisation_are_404(acme, globex, client, page):
+    # Given acme's records as they are
     before = snapshot(acme.org)
 
-    # When they open or post to a page about acme's records
-    response = _portal_request(client, PORTAL_PAGES[page], acme, globex)
+    # When each globex person opens or posts to a page about them
+    answers = {}
+    for role in ROLES:
+        client.force_login(globex.person(role))
+        response = _portal_request(client, PORTAL_PAGES[page], acme, globex)
+        answers[role] = (response.status_code, mentions_acme(response.content))
 
-    # Then the page does not exist for them and acme's records are untouched
-    assert response.status_code == 404
-    assert not mentions_acme(response.content)
+    # Then for everyone the page does not exist and names nothing of acme's, and
+    # acme's records are untouched
+    assert answers == dict.fromkeys(ROLES, (404, False))
     assert snapshot(acme.org) == before
+
+
+def test_every_portal_page_about_a_record_is_checked(acme, globex):
+    # Pages whose URL names a record (an id); the others are overviews, below.
+    about_a_record = {name for name, pattern in portal_pages().items() if pattern.pattern.converters}
+    checked = {resolve(url(acme, globex)).view_name for _method, url, _data in PORTAL_PAGES.values()}
+    assert about_a_record - checked == set()
 
 
 @pytest.mark.parametrize("page", list(PORTAL_PAGES_VIA_OWN_COHORT))
@@ -544,10 +618,41 @@ def test_portal_overview_pages_show_nothing_of_another_organisation(acme, globex
     client.force_login(globex.person(role))
     for url in (reverse("portal:this_week"), f"{reverse('portal:this_week')}?cohort={acme.cohort.pk}",
                 reverse("portal:profile"), reverse("portal:facilitate"),
-                reverse("portal:cohort_create"), reverse("portal:api_tokens")):
+                reverse("portal:cohort_create"), reverse("portal:api_tokens"),
+                reverse("discussions:moderation"), reverse("notifications:list")):
         response = client.get(url)
         assert response.status_code in (200, 403), url
         assert not mentions_acme(response.content), url
+
+
+def _queue(client, channel: str) -> tuple[object, list[tuple[int, int | None]]]:
+    """The moderation queue as (cohort, post) pairs, from the portal page or the API."""
+    if channel == "portal":
+        response = client.get(reverse("discussions:moderation"))
+        return response, [(item.cohort.pk, item.post.pk if item.post else None)
+                          for item in response.context["page"]]
+    response = client.get("/api/v1/moderation-queue/")
+    return response, [(row["cohort"], row["post"]) for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize("channel", ["portal", "api"])
+@pytest.mark.parametrize("viewer", ["hr_admin", "facilitator", "learner moderator"])
+@pytest.mark.parametrize("side", ["acme", "globex"])
+def test_the_moderation_queue_holds_own_organisation_only(acme, globex, client, channel, viewer, side):
+    # Given a flagged reply in each organisation, and someone who works one queue
+    mine, theirs = (acme, globex) if side == "acme" else (globex, acme)
+    if viewer == "learner moderator":
+        discussions.moderator_set(actor=mine.facilitator, membership=learner_membership(mine))
+    client.force_login(mine.learner if viewer == "learner moderator" else mine.person(viewer))
+
+    # When they open the moderation queue
+    response, items = _queue(client, channel)
+
+    # Then it holds their organisation's flagged reply and nothing of the other's
+    assert response.status_code == 200
+    assert {cohort for cohort, _post in items} <= {mine.cohort.pk, mine.other_cohort.pk}
+    assert learner_flag(mine).post_id in {post for _cohort, post in items}
+    assert theirs.org.slug not in response.content.decode().lower()
 
 
 def test_portal_cannot_add_another_organisation_person_to_a_cohort(acme, globex, client):
