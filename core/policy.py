@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BooleanField, F, IntegerField, Model, Q, QuerySet, Value
 
 from cohorts.models import (
     Cohort,
@@ -45,7 +45,7 @@ from .models import ApiToken, AuditEntry, ConsumedEvent, Event, Notification
 
 @dataclass
 class Roles:
-    """A user's roles, loaded once per request (two queries) and cached on the user."""
+    """A user's roles, loaded once per request (one query) and cached on the user."""
 
     organization_id: int | None
     org_roles: set[str] = field(default_factory=set)
@@ -80,20 +80,32 @@ def roles(user) -> Roles:
         return cached
     loaded = Roles(organization_id=user.organization_id)
     if user.organization_id:
-        loaded.org_roles = set(
-            OrganizationMembership.objects.filter(
-                user=user, organization_id=user.organization_id
-            ).values_list("role", flat=True)
-        )
-        for cohort_id, role, is_moderator, squad_id in CohortMembership.objects.filter(
-            user=user, cohort__organization_id=user.organization_id
-        ).values_list("cohort_id", "role", "is_moderator", "squad_id"):
+        # One query for both kinds of role: every page starts here.
+        for cohort_id, role, is_moderator, squad_id in _role_rows(user):
+            if cohort_id is None:
+                loaded.org_roles.add(role)
+                continue
             loaded.cohort_roles[cohort_id] = role
             loaded.cohort_squads[cohort_id] = squad_id
             if is_moderator:
                 loaded.moderated_cohort_ids.add(cohort_id)
     user._peerloop_roles = loaded
     return loaded
+
+
+def _role_rows(user):
+    """(cohort id or None for an organisation role, role, is moderator, squad id)."""
+    columns = ("row_cohort", "row_role", "row_moderator", "row_squad")
+    in_cohorts = CohortMembership.objects.filter(
+        user=user, cohort__organization_id=user.organization_id
+    ).annotate(row_cohort=F("cohort_id"), row_role=F("role"), row_moderator=F("is_moderator"),
+               row_squad=F("squad_id")).values_list(*columns)
+    in_organization = OrganizationMembership.objects.filter(
+        user=user, organization_id=user.organization_id
+    ).annotate(row_cohort=Value(None, IntegerField()), row_role=F("role"),
+               row_moderator=Value(False, BooleanField()), row_squad=Value(None, IntegerField())
+               ).values_list(*columns)
+    return in_cohorts.order_by().union(in_organization.order_by(), all=True)
 
 
 def forget_roles(user) -> None:

@@ -276,7 +276,11 @@ class FeedItem(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["cohort", "visible", "-created_at"])]
+        # The feed page reads a cohort's visible items newest first: partial on
+        # `visible` because databases do not treat a bare boolean as an equality
+        # the index could serve, and with `id` so ties need no sort either.
+        indexes = [models.Index(fields=["cohort", "-created_at", "-id"], condition=models.Q(visible=True),
+                                name="feeditem_cohort_newest")]
 
     def __str__(self) -> str:
         return f"{self.kind} in {self.cohort_id}"

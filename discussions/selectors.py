@@ -8,8 +8,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, Window
 from django.http import Http404
 
 from cohorts.models import Cohort, CohortMembership, CohortStep, StepKind
@@ -30,7 +29,11 @@ from .models import (
     TopTakeNomination,
 )
 
-POSTS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+# Under each post the thread page shows its latest replies; earlier ones load on
+# request, so one busy post cannot make a page of 25 posts unbounded.
+REPLIES_SHOWN = 5
+REPLIES_PER_PAGE = 50
 FEED_PER_PAGE = 30
 TOP_TAKES_ON_COHORT_PAGE = 6
 
@@ -72,27 +75,43 @@ def _visible(user, thread: Thread) -> Q:
     return Q(deleted_at__isnull=True, hidden_at__isnull=True)
 
 
-def _with_reactions(queryset, user):
-    """Posts with what their footer shows. Subqueries rather than joins, so the
-    paginator's count query drops them and stays a plain indexed count."""
-    endorsements = Endorsement.objects.filter(post=OuterRef("pk"))
-    return queryset.select_related("author", "top_take").defer("body").annotate(
-        endorsement_count=Coalesce(
-            Subquery(endorsements.order_by().values("post").annotate(n=Count("pk")).values("n"),
-                     output_field=IntegerField()), 0),
-        endorsed_by_me=Exists(endorsements.filter(user=user)),
-        nominated_by_me=Exists(TopTakeNomination.objects.filter(post=OuterRef("pk"), user=user)),
-        flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), reporter=user)),
-    )
+def _posts(queryset):
+    """Posts with what their header shows; the Markdown source stays in the database.
+    The Top Take comes as its reason (None when there is none): a missing reverse
+    one-to-one would raise on every template lookup."""
+    return queryset.select_related("author").defer("body").annotate(top_take_reason=F("top_take__reason"))
+
+
+def _attach_reactions(user, posts: list[Post]) -> list[Post]:
+    """Set what each post's footer shows: endorsements (all, and the viewer's), the
+    viewer's nomination and flag. Two grouped lookups for any number of posts:
+    cheaper to build than per-row subqueries, and the same count for 1 or 100 posts."""
+    ids = [post.pk for post in posts]
+    counts = {row["post_id"]: row for row in Endorsement.objects.filter(post_id__in=ids).order_by()
+              .values("post_id").annotate(n=Count("pk"), mine=Count("pk", filter=Q(user=user)))}
+    mine = (TopTakeNomination.objects.filter(post_id__in=ids, user=user)
+            .annotate(kind=Value("nominated")).values_list("post_id", "kind").order_by()
+            .union(Flag.objects.filter(post_id__in=ids, reporter=user)
+                   .annotate(kind=Value("flagged")).values_list("post_id", "kind").order_by(), all=True))
+    nominated = {post_id for post_id, kind in mine if kind == "nominated"}
+    flagged = {post_id for post_id, kind in mine if kind == "flagged"}
+    for post in posts:
+        row = counts.get(post.pk, {"n": 0, "mine": 0})
+        post.endorsement_count, post.endorsed_by_me = row["n"], row["mine"] > 0
+        post.nominated_by_me, post.flagged_by_me = post.pk in nominated, post.pk in flagged
+    return posts
 
 
 def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
     thread = thread_get(user, pk)
     visible = _visible(user, thread)
-    replies = _with_reactions(Post.objects.filter(visible), user).order_by("created_at", "id")
+    # Each reply carries its parent's reply total: "N earlier replies" needs no query of its own.
+    latest_replies = (_posts(Post.objects.filter(visible))
+                      .annotate(siblings=Window(Count("pk"), partition_by=[F("parent_id")]))
+                      .order_by("-created_at", "-id")[:REPLIES_SHOWN])
     top_level = (
-        _with_reactions(Post.objects.filter(visible, thread=thread, parent__isnull=True), user)
-        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+        _posts(Post.objects.filter(visible, thread=thread, parent__isnull=True))
+        .prefetch_related(Prefetch("replies", queryset=latest_replies, to_attr="latest_replies"))
         .order_by("created_at", "id")
     )
     roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
@@ -103,23 +122,67 @@ def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
                        .order_by("role", "user__full_name"))
     delivered = {a.role for a in assignments if a.role and a.delivered}
     mine = next((a.role for a in assignments if a.user_id == user.pk and a.role), None)
+    posts = Paginator(top_level, POSTS_PER_PAGE).get_page(page)
+    posts.object_list = list(posts.object_list)
+    for post in posts.object_list:
+        post.visible_replies = post.latest_replies[::-1]  # oldest first, as a conversation reads
+        total = post.latest_replies[0].siblings if post.latest_replies else 0
+        post.earlier_reply_count = total - len(post.visible_replies)
+    _attach_reactions(user, [*posts.object_list, *(r for p in posts.object_list for r in p.visible_replies)])
     return ThreadView(
         thread=thread, roles=roles, assignments=assignments, delivered_roles=delivered,
         my_role=next((r for r in roles if r.name == mine), None),
-        page=Paginator(top_level, POSTS_PER_PAGE).get_page(page),
+        page=posts,
     )
+
+
+@dataclass
+class EarlierReplies:
+    """A chunk of a post's replies older than the ones already on the page."""
+    parent: Post
+    replies: list[Post]
+    more_before: int  # how many are older still
+
+
+def earlier_replies(user, parent: Post, before: int | str | None) -> EarlierReplies:
+    """Up to REPLIES_PER_PAGE replies older than reply `before` (or the newest when
+    none is named), oldest first; two queries whatever the size of the thread."""
+    replies = _posts(Post.objects.filter(_visible(user, parent.thread), parent=parent))
+    anchor = Post.objects.filter(parent=parent, pk=before).values("created_at", "pk").first() if (
+        str(before or "").isdigit()) else None
+    if anchor is not None:
+        replies = replies.filter(Q(created_at__lt=anchor["created_at"])
+                                 | Q(created_at=anchor["created_at"], id__lt=anchor["pk"]))
+    older_first = replies.order_by("-created_at", "-id")
+    chunk = list(older_first[:REPLIES_PER_PAGE + 1])
+    more = 0
+    if len(chunk) > REPLIES_PER_PAGE:
+        chunk = chunk[:REPLIES_PER_PAGE]
+        last = chunk[-1]
+        more = replies.filter(Q(created_at__lt=last.created_at)
+                              | Q(created_at=last.created_at, id__lt=last.pk)).count()
+    return EarlierReplies(parent=parent, replies=_attach_reactions(user, chunk[::-1]), more_before=more)
+
+
+def reply_anchor(user, post: Post) -> int | None:
+    """None when the thread page shows this reply (one of its parent's latest);
+    otherwise the reply just newer than it, whose earlier-replies page shows it."""
+    newer = list(Post.objects.filter(_visible(user, post.thread), parent_id=post.parent_id)
+                 .filter(Q(created_at__gt=post.created_at) | Q(created_at=post.created_at, id__gt=post.pk))
+                 .order_by("created_at", "id").values_list("pk", flat=True)[:REPLIES_SHOWN])
+    return newer[0] if len(newer) >= REPLIES_SHOWN else None
 
 
 def post_get(user, pk: int) -> Post:
     """A live post the user may read, with its thread and footer annotations, or 404.
     Hidden posts exist only for those who run the cohort."""
-    post = (_with_reactions(policy.scope(user, Post.objects.filter(pk=pk, deleted_at__isnull=True)), user)
+    post = (_posts(policy.scope(user, Post.objects.filter(pk=pk, deleted_at__isnull=True)))
             .select_related("thread__prompt__cohort__organization", "thread__squad", "thread__locked_by")
             .first())
     if post is None or (post.hidden_at is not None
                         and not policy.allows(user, "prompt.manage", post.thread.prompt.cohort)):
         raise Http404("No such post.")
-    return post
+    return _attach_reactions(user, [post])[0]
 
 
 def post_role(post: Post) -> PromptRole | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -136,6 +137,9 @@ def reply(request, pk: int):
     thread = parent.thread
     if request.method == "GET":
         form = ReplyForm()
+        if request.htmx:
+            return render(request, "discussions/partials/reply_form.html", _thread_context(
+                request, thread, parent=parent, reply_form=form))
     else:
         require(request.user, "thread.post", thread)
         form = ReplyForm(request.POST)
@@ -165,9 +169,27 @@ def post_detail(request, pk: int):
         part = "reactions" if request.GET.get("part") == "reactions" else "post_main"
         return render(request, f"discussions/partials/{part}.html",
                       _thread_context(request, post.thread, post=post))
+    if post.parent_id and (anchor := selectors.reply_anchor(request.user, post)) is not None:
+        query = urlencode({"before": anchor})
+        return redirect(f"{reverse('discussions:replies', args=[post.parent_id])}?{query}#post-{post.pk}")
     page = selectors.post_page_number(request.user, post)
     query = f"?{urlencode({'page': page})}" if page > 1 else ""
     return redirect(f"{reverse('discussions:thread', args=[post.thread_id])}{query}#post-{post.pk}")
+
+
+@login_required
+@require_GET
+def replies(request, pk: int):
+    """A post's earlier replies: under htmx, the chunk that takes the place of the
+    "earlier replies" link; otherwise a page with the post and that chunk."""
+    parent = selectors.post_get(request.user, pk)
+    if parent.parent_id:
+        raise Http404("Replies have no replies of their own.")
+    chunk = selectors.earlier_replies(request.user, parent, request.GET.get("before"))
+    context = _thread_context(request, parent.thread, parent=parent, chunk=chunk)
+    if request.htmx:
+        return render(request, "discussions/partials/earlier_replies.html", context)
+    return render(request, "discussions/replies.html", context)
 
 
 @login_required
@@ -323,6 +345,7 @@ urlpatterns = [
     path("threads/<int:pk>/posts/", post_create, name="post_create"),
     path("posts/<int:pk>/", post_detail, name="post"),
     path("posts/<int:pk>/reply/", reply, name="reply"),
+    path("posts/<int:pk>/replies/", replies, name="replies"),
     path("posts/<int:pk>/edit/", post_edit, name="post_edit"),
     path("posts/<int:pk>/delete/", post_delete, name="post_delete"),
     path("posts/<int:pk>/versions/", post_versions, name="post_versions"),

@@ -175,6 +175,11 @@ def test_each_top_level_post_has_a_reply_form_and_a_reply_joins_it_with_htmx(
         as_learner, world, alpha, mentor_post):
     page = page_of(as_learner, thread_url(alpha))
     assert f'id="reply-box-{mentor_post.pk}"' in page and f"Reply to {world.peer_mentor.display_name}" in page
+    # the link fetches the form in place (the page carries no textarea per post)
+    assert f'id="reply-{mentor_post.pk}-body"' not in page
+    form = as_learner.get(reverse("discussions:reply", args=[mentor_post.pk]), **HTMX).content.decode()
+    assert form.startswith(f'<div id="reply-box-{mentor_post.pk}"')
+    assert f'id="reply-{mentor_post.pk}-body"' in form
     response = as_learner.post(reverse("discussions:reply", args=[mentor_post.pk]),
                                {"body": "Agreed, and kind."}, **HTMX)
     html = response.content.decode()
@@ -185,6 +190,51 @@ def test_each_top_level_post_has_a_reply_form_and_a_reply_joins_it_with_htmx(
     # replies stay one level deep: no reply form under a reply
     page = page_of(as_learner, thread_url(alpha))
     assert f'id="reply-box-{reply.pk}"' not in page
+
+
+def _replies(thread, parent, authors, count: int) -> list[Post]:
+    start = timezone.now() - dt.timedelta(hours=1)
+    people = itertools.cycle(authors)
+    return Post.objects.bulk_create(
+        Post(thread=thread, parent=parent, author=next(people), body=f"Reply number {i}",
+             body_html=f"<p>Reply number {i}.</p>", word_count=3, created_at=start + dt.timedelta(seconds=i))
+        for i in range(count))
+
+
+def test_a_busy_post_shows_its_latest_replies_and_loads_the_earlier_ones(
+        as_learner, world, squads, alpha, mentor_post, monkeypatch):
+    from discussions import selectors
+    replies = _replies(alpha, mentor_post, [world.learner, squads["alpha_extra"]], 17)
+    page = page_of(as_learner, thread_url(alpha))
+    # the latest five, oldest of them first, and a link for the twelve before them
+    shown = [n for n in range(17) if f"Reply number {n}." in page]
+    assert shown == [12, 13, 14, 15, 16]
+    assert "Show 12 earlier replies" in page
+    assert page.index("Show 12 earlier replies") < page.index("Reply number 12.")
+    # the link loads them in its place, in chunks, each with a link for what is older still
+    monkeypatch.setattr(selectors, "REPLIES_PER_PAGE", 5)
+    url = f"{reverse('discussions:replies', args=[mentor_post.pk])}?before={replies[12].pk}"
+    chunk = as_learner.get(url, **HTMX).content.decode()
+    assert [n for n in range(17) if f"Reply number {n}." in chunk] == [7, 8, 9, 10, 11]
+    assert "Show 7 earlier replies" in chunk and "<html" not in chunk
+    chunk = as_learner.get(f"{reverse('discussions:replies', args=[mentor_post.pk])}?before={replies[2].pk}",
+                           **HTMX).content.decode()
+    assert [n for n in range(17) if f"Reply number {n}." in chunk] == [0, 1] and "earlier repl" not in chunk
+
+
+def test_the_permalink_of_an_older_reply_opens_the_page_that_shows_it(as_learner, world, squads, alpha,
+                                                                     mentor_post):
+    replies = _replies(alpha, mentor_post, [world.learner], 9)
+    response = as_learner.get(reverse("discussions:post", args=[replies[1].pk]))
+    assert response.status_code == 302
+    replies_url = reverse("discussions:replies", args=[mentor_post.pk])
+    assert response["Location"].endswith(f"{replies_url}?before={replies[2].pk}#post-{replies[1].pk}")
+    page = page_of(as_learner, response["Location"].split("#")[0])
+    assert "Replies to" in page and "Reply number 1." in page and "Reply number 2." not in page
+    assert "Feedback lands when specific." in page
+    # a recent reply is on the thread page itself
+    response = as_learner.get(reverse("discussions:post", args=[replies[8].pk]))
+    assert response["Location"].endswith(f"{thread_url(alpha)}#post-{replies[8].pk}")
 
 
 def test_a_refused_reply_keeps_its_text(as_learner, world, alpha, mentor_post):
