@@ -268,6 +268,12 @@ class CohortMembership(models.Model):
     is_moderator = models.BooleanField(
         default=False, help_text="This week's learner moderator: may resolve low-risk flags."
     )
+    moderator_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When this member last became the cohort's learner moderator (kept after they "
+        "step down: the weekly rotation picks whoever moderated least recently).",
+    )
     joined_at = models.DateTimeField(default=now)
 
     class Meta:

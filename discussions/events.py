@@ -23,3 +23,4 @@ class DiscussionVerb:
     THREAD_LOCKED = "thread_locked"
     THREAD_UNLOCKED = "thread_unlocked"
     AUTHOR_MESSAGED = "author_messaged"
+    MODERATOR_ROTATED = "moderator_rotated"

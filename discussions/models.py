@@ -72,6 +72,9 @@ class Thread(models.Model):
     locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now, editable=False)
+    revision = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="Counts changes to what the thread page shows; its cached page data is keyed on it.")
 
     class Meta:
         ordering = ["prompt", "squad__name"]

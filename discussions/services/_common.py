@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F
+
 from core import policy
 from core.errors import ApplicationError, PermissionDenied
 
@@ -14,3 +16,11 @@ def require(actor, permission: str, obj=None) -> None:
 def invalid(**errors: str) -> ApplicationError:
     return ApplicationError("Please correct the errors below.",
                             errors={field: [message] for field, message in errors.items()})
+
+
+def thread_changed(thread_id: int) -> None:
+    """Start a new revision of the thread: its cached page data is keyed on it, so the
+    next reader in any process sees this change (call inside the writing transaction)."""
+    from ..models import Thread
+
+    Thread.objects.filter(pk=thread_id).update(revision=F("revision") + 1)

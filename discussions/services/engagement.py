@@ -12,7 +12,7 @@ from core.events import emit
 from ..events import DiscussionVerb
 from ..markdown import excerpt
 from ..models import Endorsement, FeedItem, FeedKind, MicroTaskCompletion, Post, TopTake, TopTakeNomination
-from ._common import invalid, require
+from ._common import invalid, require, thread_changed
 
 
 def _visible_post(post: Post) -> None:
@@ -42,6 +42,7 @@ def endorsement_toggle(*, actor, post: Post, text: str = "") -> Endorsement | No
     if existing is not None:
         FeedItem.objects.filter(post=post, actor=actor, kind=FeedKind.ENDORSEMENT).delete()
         existing.delete()
+        thread_changed(post.thread_id)
         emit(DiscussionVerb.POST_UNENDORSED, organization=cohort.organization, actor=actor, cohort=cohort,
              subject=post, payload=_payload(post, endorser_id=actor.pk))
         return None
@@ -50,6 +51,7 @@ def endorsement_toggle(*, actor, post: Post, text: str = "") -> Endorsement | No
             endorsement = Endorsement.objects.create(post=post, user=actor, text=text)
     except IntegrityError:  # a double click racing itself
         return Endorsement.objects.get(post=post, user=actor)
+    thread_changed(post.thread_id)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.ENDORSEMENT, actor=actor, post=post, text=text)
     emit(DiscussionVerb.POST_ENDORSED, organization=cohort.organization, actor=actor, cohort=cohort,
          subject=post, payload=_payload(post, endorser_id=actor.pk, text=text))
@@ -82,6 +84,7 @@ def top_take_select(*, actor, post: Post, reason: str) -> TopTake:
     if TopTake.objects.filter(post=post).exists():
         raise invalid(post="This post is already a Top Take.")
     top_take = TopTake.objects.create(post=post, selected_by=actor, reason=reason)
+    thread_changed(post.thread_id)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.TOP_TAKE, actor=actor, post=post, text=reason)
     audit.record(actor=actor, action="top_take.select", target=post, organization=cohort.organization,
                  changes={"top_take": [None, reason]})

@@ -17,7 +17,7 @@ from core.events import emit
 from ..events import DiscussionVerb
 from ..markdown import excerpt, extract_mentions, render_markdown, word_count
 from ..models import FeedItem, FeedKind, Post, PostVersion, PromptRole, RoleAssignment, Thread
-from ._common import invalid, require
+from ._common import invalid, require, thread_changed
 
 MAX_POST_WORDS = 2000
 # Posting rate limit per person, counted in the database so every web process agrees.
@@ -97,6 +97,7 @@ def post_create(*, actor, thread: Thread, body: str, parent: Post | None = None,
     mentions = mentioned_members(thread, body, exclude={actor.pk})
     post = Post.objects.create(thread=thread, author=actor, parent=parent, role=role.name if role else "",
                                body=body, body_html=render_post(thread, body, mentions), word_count=words)
+    thread_changed(thread.pk)
     cohort = thread.prompt.cohort
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.POST, actor=actor, post=post,
                             text=excerpt(body, length=280))
@@ -129,6 +130,7 @@ def post_edit(*, actor, post: Post, body: str) -> Post:
     post.body, post.body_html, post.word_count = body, render_post(thread, body, mentions), words
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "word_count", "edited_at"])
+    thread_changed(post.thread_id)
     cohort = thread.prompt.cohort
     FeedItem.objects.filter(post=post, kind=FeedKind.POST).update(text=excerpt(body, length=280))
     emit(DiscussionVerb.POST_EDITED, organization=cohort.organization, actor=actor, cohort=cohort,
@@ -147,6 +149,7 @@ def post_delete(*, actor, post: Post) -> Post:
         return post
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
+    thread_changed(post.thread_id)
     FeedItem.objects.filter(post=post).update(visible=False)
     thread = post.thread
     cohort = thread.prompt.cohort

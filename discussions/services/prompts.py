@@ -18,7 +18,7 @@ from core.events import emit
 from .. import rotation
 from ..events import DiscussionVerb
 from ..models import Prompt, PromptRole, PromptState, RoleAssignment, Thread
-from ._common import invalid, require
+from ._common import invalid, require, thread_changed
 
 DEFAULT_ROLES = [
     {"name": "questioner", "deliverable": "Ask the question that would move the squad's thinking furthest.",
@@ -157,6 +157,7 @@ def roles_swap(*, actor, thread: Thread, first_user_id: int, second_user_id: int
     first.role, second.role = second.role, first.role
     first.swapped = second.swapped = True
     RoleAssignment.objects.bulk_update([first, second], ["role", "swapped"])
+    thread_changed(thread.pk)
     changes = {f"user {first_user_id}": [second.role or None, first.role or None],
                f"user {second_user_id}": [first.role or None, second.role or None]}
     audit.record(actor=actor, action="roles.swap", target=thread, organization=cohort.organization,
