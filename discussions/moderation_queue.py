@@ -174,6 +174,7 @@ def _open_flags(full_ids: list[int], low_risk_ids: list[int]) -> list[Flag]:
         .filter(Q(post__thread__prompt__cohort_id__in=full_ids)
                 | Q(post__thread__prompt__cohort_id__in=low_risk_ids, reason__in=list(LOW_RISK_REASONS)))
         .select_related("reporter", "post__author", "post__thread__prompt__cohort", "post__thread__squad")
+        .defer("post__body", "post__thread__prompt__body")  # items quote the rendered HTML
         .order_by("created_at", "pk")
     )
 
@@ -334,6 +335,7 @@ def _unanswered_questions(full_ids: list[int], now: dt.datetime) -> list[QueueIt
         .exclude(Exists(answered))
         .exclude(Exists(asked_by_staff))
         .select_related("author", "thread__prompt__cohort", "thread__squad")
+        .defer("body", "thread__prompt__body")
     )
     items = []
     for post in questions:

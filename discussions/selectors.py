@@ -7,6 +7,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, Window
 from django.http import Http404
@@ -82,29 +83,55 @@ def _posts(queryset):
     return queryset.select_related("author").defer("body").annotate(top_take_reason=F("top_take__reason"))
 
 
+def _attach_endorsement_counts(posts: list[Post]) -> None:
+    counts = dict(Endorsement.objects.filter(post_id__in=[post.pk for post in posts]).order_by()
+                  .values("post_id").annotate(n=Count("pk")).values_list("post_id", "n"))
+    for post in posts:
+        post.endorsement_count = counts.get(post.pk, 0)
+
+
+def _attach_my_reactions(user, posts: list[Post]) -> None:
+    """The viewer's endorsements, nominations and flags on these posts: one query."""
+    ids = [post.pk for post in posts]
+
+    def mine(model, kind: str, **who):
+        return (model.objects.filter(post_id__in=ids, **who).annotate(kind=Value(kind))
+                .values_list("post_id", "kind").order_by())
+
+    rows = mine(Endorsement, "endorsed", user=user).union(
+        mine(TopTakeNomination, "nominated", user=user), mine(Flag, "flagged", reporter=user), all=True)
+    reacted = {(post_id, kind) for post_id, kind in rows}
+    for post in posts:
+        post.endorsed_by_me = (post.pk, "endorsed") in reacted
+        post.nominated_by_me = (post.pk, "nominated") in reacted
+        post.flagged_by_me = (post.pk, "flagged") in reacted
+
+
 def _attach_reactions(user, posts: list[Post]) -> list[Post]:
     """Set what each post's footer shows: endorsements (all, and the viewer's), the
-    viewer's nomination and flag. Two grouped lookups for any number of posts:
-    cheaper to build than per-row subqueries, and the same count for 1 or 100 posts."""
-    ids = [post.pk for post in posts]
-    counts = {row["post_id"]: row for row in Endorsement.objects.filter(post_id__in=ids).order_by()
-              .values("post_id").annotate(n=Count("pk"), mine=Count("pk", filter=Q(user=user)))}
-    mine = (TopTakeNomination.objects.filter(post_id__in=ids, user=user)
-            .annotate(kind=Value("nominated")).values_list("post_id", "kind").order_by()
-            .union(Flag.objects.filter(post_id__in=ids, reporter=user)
-                   .annotate(kind=Value("flagged")).values_list("post_id", "kind").order_by(), all=True))
-    nominated = {post_id for post_id, kind in mine if kind == "nominated"}
-    flagged = {post_id for post_id, kind in mine if kind == "flagged"}
-    for post in posts:
-        row = counts.get(post.pk, {"n": 0, "mine": 0})
-        post.endorsement_count, post.endorsed_by_me = row["n"], row["mine"] > 0
-        post.nominated_by_me, post.flagged_by_me = post.pk in nominated, post.pk in flagged
+    viewer's nomination and flag: two grouped lookups for any number of posts."""
+    _attach_endorsement_counts(posts)
+    _attach_my_reactions(user, posts)
     return posts
 
 
-def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
-    thread = thread_get(user, pk)
-    visible = _visible(user, thread)
+@dataclass
+class _ThreadPageData:
+    """What a thread page shows to everyone with the same visibility: cached per
+    thread revision (every write through the services starts a new one)."""
+    assignments: list[RoleAssignment]
+    page: Page
+
+    @property
+    def posts(self) -> list[Post]:
+        return [*self.page.object_list, *(r for p in self.page.object_list for r in p.visible_replies)]
+
+
+THREAD_PAGE_CACHE_SECONDS = 600  # bounds how long a renamed author shows their old name
+_THREAD_PAGE_DATA_FORMAT = 1  # bump when _ThreadPageData changes shape
+
+
+def _thread_page_data(thread: Thread, visible: Q, page: int | str) -> _ThreadPageData:
     # Each reply carries its parent's reply total: "N earlier replies" needs no query of its own.
     latest_replies = (_posts(Post.objects.filter(visible))
                       .annotate(siblings=Window(Count("pk"), partition_by=[F("parent_id")]))
@@ -114,25 +141,42 @@ def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
         .prefetch_related(Prefetch("replies", queryset=latest_replies, to_attr="latest_replies"))
         .order_by("created_at", "id")
     )
-    roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
     delivered_posts = Post.objects.filter(thread=thread, role=OuterRef("role"), deleted_at__isnull=True,
                                           hidden_at__isnull=True)
     assignments = list(RoleAssignment.objects.filter(thread=thread).select_related("user")
                        .annotate(delivered=Exists(delivered_posts))
                        .order_by("role", "user__full_name"))
-    delivered = {a.role for a in assignments if a.role and a.delivered}
-    mine = next((a.role for a in assignments if a.user_id == user.pk and a.role), None)
     posts = Paginator(top_level, POSTS_PER_PAGE).get_page(page)
     posts.object_list = list(posts.object_list)
+    posts.paginator.object_list = []  # counted already; nothing lazy goes into the cache
     for post in posts.object_list:
         post.visible_replies = post.latest_replies[::-1]  # oldest first, as a conversation reads
         total = post.latest_replies[0].siblings if post.latest_replies else 0
         post.earlier_reply_count = total - len(post.visible_replies)
-    _attach_reactions(user, [*posts.object_list, *(r for p in posts.object_list for r in p.visible_replies)])
+        del post.latest_replies
+    data = _ThreadPageData(assignments=assignments, page=posts)
+    _attach_endorsement_counts(data.posts)
+    return data
+
+
+def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
+    thread = thread_get(user, pk)
+    runs_cohort = policy.allows(user, "prompt.manage", thread.prompt.cohort)
+    key = (f"thread-page:{_THREAD_PAGE_DATA_FORMAT}:{thread.pk}:{thread.created_at.timestamp()}:"
+           f"{thread.revision}:{int(runs_cohort)}:{str(page)[:12]}")
+    data = cache.get(key)
+    if data is None:
+        data = _thread_page_data(thread, _visible(user, thread), page)
+        cache.set(key, data, THREAD_PAGE_CACHE_SECONDS)
+    _attach_my_reactions(user, data.posts)
+    roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
+    assignments = data.assignments
+    delivered = {a.role for a in assignments if a.role and a.delivered}
+    mine = next((a.role for a in assignments if a.user_id == user.pk and a.role), None)
     return ThreadView(
         thread=thread, roles=roles, assignments=assignments, delivered_roles=delivered,
         my_role=next((r for r in roles if r.name == mine), None),
-        page=posts,
+        page=data.page,
     )
 
 

@@ -53,6 +53,15 @@ def _fresh_dispatch_buffer():
     events._pending.ids = []
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test's database starts empty, so its ids repeat; cached page data
+    keyed on them must not carry over from the previous test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class World:
     """One organisation with a person in every role, and one cohort with a squad."""

@@ -1,6 +1,6 @@
 """A squad discussion in a real browser: a learner writes their role paragraph
-while the word counter follows along, then a squadmate endorses it without the
-page reloading."""
+while the word counter follows along, then a squadmate endorses it and replies
+to it without the page reloading."""
 
 from __future__ import annotations
 
@@ -94,4 +94,14 @@ def test_a_learner_posts_their_role_paragraph_and_a_squadmate_endorses_it_withou
     assert re.search(r"/threads/\d+/$", mate.url)
     endorsement = Endorsement.objects.get(post=created)
     assert (endorsement.user, endorsement.text) == (world.peer_mentor, "Made me rethink my 1:1s")
+
+    # When they reply: the link opens the form in place, and the reply joins the post
+    mate.get_by_role("link", name=f"Reply to {world.learner.display_name}").click()
+    mate.get_by_label("Your reply").fill("Trying this in my next review.")
+    mate.get_by_role("button", name="Reply", exact=True).click()
+    reply = mate.locator(f"#replies-{created.pk} article.reply")
+    expect(reply).to_contain_text("Trying this in my next review.")
+    expect(mate.get_by_role("link", name=f"Reply to {world.learner.display_name}")).to_be_visible()
+    assert mate.evaluate("window.__marker") == "still here"
+    assert Post.objects.get(parent=created).author == world.peer_mentor
     context.close()

@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -235,6 +236,24 @@ def test_the_permalink_of_an_older_reply_opens_the_page_that_shows_it(as_learner
     # a recent reply is on the thread page itself
     response = as_learner.get(reverse("discussions:post", args=[replies[8].pk]))
     assert response["Location"].endswith(f"{thread_url(alpha)}#post-{replies[8].pk}")
+
+
+def test_the_cached_thread_page_shows_every_change_at_once(client, world, alpha, mentor_post):
+    """Page data is cached per thread revision: each write starts a new one."""
+    client.force_login(world.learner)
+    assert "Feedback lands when specific." in page_of(client, thread_url(alpha))
+    services.post_create(actor=world.peer_mentor, thread=alpha, body="A second thought.")
+    assert "A second thought." in page_of(client, thread_url(alpha))
+    services.endorsement_toggle(actor=world.facilitator, post=mentor_post, text="")
+    assert '<span class="endorsement-count">1</span>' in page_of(client, thread_url(alpha))
+    services.post_edit(actor=world.peer_mentor, post=mentor_post, body="Feedback lands when kind.")
+    assert "Feedback lands when kind." in page_of(client, thread_url(alpha))
+    services.post_hide(actor=world.facilitator, post=mentor_post)
+    page = page_of(client, thread_url(alpha))
+    assert "Feedback lands when kind." not in page and "A second thought." in page
+    # the facilitator, who still sees hidden posts, has a page of their own
+    client.force_login(world.facilitator)
+    assert "Feedback lands when kind." in page_of(client, thread_url(alpha))
 
 
 def test_a_refused_reply_keeps_its_text(as_learner, world, alpha, mentor_post):
@@ -606,8 +625,10 @@ def test_the_thread_page_costs_the_same_with_20_or_500_replies(as_learner, world
                                                               record_property):
     members = [world.learner, world.peer_mentor, squads["alpha_extra"]]
     grow_thread(alpha, members, 20)
+    cache.clear()  # the uncached path: page data is cached per thread revision
     small = count_queries(as_learner, thread_url(alpha))
     grow_thread(alpha, members, replies - 20)
+    cache.clear()
     large = count_queries(as_learner, thread_url(alpha))
     record_property("queries", f"{small} -> {large}")
     assert small <= LEARNER_BUDGET and large == small, (small, large)
