@@ -27,8 +27,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 
+# Two passes: everything on all cores (pytest-xdist), then the tests that start a
+# real Celery worker, alone, because they share the broker's queue.
 test: lint
-	$(BIN)/python -m pytest --durations=10
+	$(BIN)/python -m pytest -n auto -m "not worker" --durations=10
+	$(BIN)/python -m pytest -m worker --durations=5
 
 clean:
 	rm -rf $(VENV) var staticfiles
