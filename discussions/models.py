@@ -261,6 +261,18 @@ class FeedKind(models.TextChoices):
     TOP_TAKE = "top_take", "Top Take"
 
 
+class FeedRevision(models.Model):
+    """How many times a cohort's feed has changed; its rendered pages are cached
+    under this number, so every change reaches every process at once."""
+
+    cohort = models.OneToOneField("cohorts.Cohort", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="+")
+    revision = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed of {self.cohort_id} at {self.revision}"
+
+
 class FeedItem(models.Model):
     """The cohort feed, written with the change it shows, so the feed page is
     one indexed query however much the cohort has done."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -18,6 +19,7 @@ from core import policy
 from .models import (
     Endorsement,
     FeedItem,
+    FeedRevision,
     Flag,
     MicroTaskCompletion,
     Post,
@@ -251,6 +253,29 @@ def post_versions(post: Post) -> list[PostVersion]:
 
 
 # --- the cohort feed and Top Takes ------------------------------------------------------
+
+
+FEED_CACHE_SECONDS = 600  # bounds how long a renamed author or step shows its old name
+
+
+@dataclass
+class CohortFeed:
+    """A page of the cohort's feed. Everyone who may see the cohort sees the same
+    items, so the page renders once per feed revision (see FeedRevision) and the
+    items are read only when that rendering is not cached."""
+    user: object
+    cohort: Cohort
+    page_key: str
+    revision: int
+
+    @cached_property
+    def page(self) -> Page:
+        return feed_page(self.user, self.cohort, self.page_key)
+
+
+def cohort_feed(user, cohort: Cohort, page: int | str = 1) -> CohortFeed:
+    revision = FeedRevision.objects.filter(cohort=cohort).values_list("revision", flat=True).first()
+    return CohortFeed(user=user, cohort=cohort, page_key=str(page)[:12], revision=revision or 0)
 
 
 def feed_page(user, cohort: Cohort, page: int | str = 1) -> Page:

@@ -18,6 +18,15 @@ def invalid(**errors: str) -> ApplicationError:
                             errors={field: [message] for field, message in errors.items()})
 
 
+def feed_changed(cohort_id: int) -> None:
+    """Start a new revision of the cohort's feed (inside the writing transaction)."""
+    from ..models import FeedRevision
+
+    _, created = FeedRevision.objects.get_or_create(cohort_id=cohort_id, defaults={"revision": 1})
+    if not created:
+        FeedRevision.objects.filter(cohort_id=cohort_id).update(revision=F("revision") + 1)
+
+
 def thread_changed(thread_id: int) -> None:
     """Start a new revision of the thread: its cached page data is keyed on it, so the
     next reader in any process sees this change (call inside the writing transaction)."""

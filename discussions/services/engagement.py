@@ -12,7 +12,7 @@ from core.events import emit
 from ..events import DiscussionVerb
 from ..markdown import excerpt
 from ..models import Endorsement, FeedItem, FeedKind, MicroTaskCompletion, Post, TopTake, TopTakeNomination
-from ._common import invalid, require, thread_changed
+from ._common import feed_changed, invalid, require, thread_changed
 
 
 def _visible_post(post: Post) -> None:
@@ -41,6 +41,7 @@ def endorsement_toggle(*, actor, post: Post, text: str = "") -> Endorsement | No
     existing = Endorsement.objects.filter(post=post, user=actor).first()
     if existing is not None:
         FeedItem.objects.filter(post=post, actor=actor, kind=FeedKind.ENDORSEMENT).delete()
+        feed_changed(cohort.pk)
         existing.delete()
         thread_changed(post.thread_id)
         emit(DiscussionVerb.POST_UNENDORSED, organization=cohort.organization, actor=actor, cohort=cohort,
@@ -53,6 +54,7 @@ def endorsement_toggle(*, actor, post: Post, text: str = "") -> Endorsement | No
         return Endorsement.objects.get(post=post, user=actor)
     thread_changed(post.thread_id)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.ENDORSEMENT, actor=actor, post=post, text=text)
+    feed_changed(cohort.pk)
     emit(DiscussionVerb.POST_ENDORSED, organization=cohort.organization, actor=actor, cohort=cohort,
          subject=post, payload=_payload(post, endorser_id=actor.pk, text=text))
     return endorsement
@@ -86,6 +88,7 @@ def top_take_select(*, actor, post: Post, reason: str) -> TopTake:
     top_take = TopTake.objects.create(post=post, selected_by=actor, reason=reason)
     thread_changed(post.thread_id)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.TOP_TAKE, actor=actor, post=post, text=reason)
+    feed_changed(cohort.pk)
     audit.record(actor=actor, action="top_take.select", target=post, organization=cohort.organization,
                  changes={"top_take": [None, reason]})
     emit(DiscussionVerb.TOP_TAKE_SELECTED, organization=cohort.organization, actor=actor, cohort=cohort,
@@ -107,6 +110,7 @@ def microtask_complete(*, actor, step: CohortStep, comment: str = "") -> MicroTa
         raise invalid(step="You already marked this task done.")
     completion = MicroTaskCompletion.objects.create(step=step, user=actor, comment=comment)
     cohort = step.cohort
+    feed_changed(cohort.pk)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.MICROTASK, actor=actor, completion=completion,
                             text=excerpt(comment, length=280) or step.title)
     emit(DiscussionVerb.MICROTASK_COMPLETED, organization=cohort.organization, actor=actor, cohort=cohort,

@@ -21,7 +21,7 @@ from core.models import Notification
 
 from ..events import DiscussionVerb
 from ..models import FeedItem, Flag, FlagOutcome, FlagReason, Post, Thread
-from ._common import invalid, require, thread_changed
+from ._common import feed_changed, invalid, require, thread_changed
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def _hide(actor, post: Post) -> bool:
     post.save(update_fields=["hidden_at", "hidden_by"])
     thread_changed(post.thread_id)
     FeedItem.objects.filter(post=post).update(visible=False)
+    feed_changed(post.thread.prompt.cohort_id)
     cohort = post.thread.prompt.cohort
     audit.record(actor=actor, action="post.hide", target=post, organization=cohort.organization,
                  changes={"hidden": [False, True]})
@@ -114,6 +115,7 @@ def post_restore(*, actor, post: Post) -> Post:
     thread_changed(post.thread_id)
     if post.deleted_at is None:
         FeedItem.objects.filter(post=post).update(visible=True)
+        feed_changed(cohort.pk)
     audit.record(actor=actor, action="post.restore", target=post, organization=cohort.organization,
                  changes={"hidden": [True, False]})
     emit(DiscussionVerb.POST_RESTORED, organization=cohort.organization, actor=actor, cohort=cohort,

@@ -17,7 +17,7 @@ from core.events import emit
 from ..events import DiscussionVerb
 from ..markdown import excerpt, extract_mentions, render_markdown, word_count
 from ..models import FeedItem, FeedKind, Post, PostVersion, PromptRole, RoleAssignment, Thread
-from ._common import invalid, require, thread_changed
+from ._common import feed_changed, invalid, require, thread_changed
 
 MAX_POST_WORDS = 2000
 # Posting rate limit per person, counted in the database so every web process agrees.
@@ -99,6 +99,7 @@ def post_create(*, actor, thread: Thread, body: str, parent: Post | None = None,
                                body=body, body_html=render_post(thread, body, mentions), word_count=words)
     thread_changed(thread.pk)
     cohort = thread.prompt.cohort
+    feed_changed(cohort.pk)
     FeedItem.objects.create(cohort=cohort, kind=FeedKind.POST, actor=actor, post=post,
                             text=excerpt(body, length=280))
     verb = DiscussionVerb.REPLY_CREATED if parent is not None else DiscussionVerb.POST_CREATED
@@ -133,6 +134,7 @@ def post_edit(*, actor, post: Post, body: str) -> Post:
     thread_changed(post.thread_id)
     cohort = thread.prompt.cohort
     FeedItem.objects.filter(post=post, kind=FeedKind.POST).update(text=excerpt(body, length=280))
+    feed_changed(cohort.pk)
     emit(DiscussionVerb.POST_EDITED, organization=cohort.organization, actor=actor, cohort=cohort,
          subject=post, payload={**_post_payload(post, thread),
                                 # Only people newly mentioned by the edit are notified.
@@ -151,6 +153,7 @@ def post_delete(*, actor, post: Post) -> Post:
     post.save(update_fields=["deleted_at"])
     thread_changed(post.thread_id)
     FeedItem.objects.filter(post=post).update(visible=False)
+    feed_changed(post.thread.prompt.cohort_id)
     thread = post.thread
     cohort = thread.prompt.cohort
     audit.record(actor=actor, action="post.delete", target=post, organization=cohort.organization,

@@ -314,8 +314,9 @@ def flag(request, pk: int):
 @require_GET
 def feed(request, pk: int):
     cohort = cohort_selectors.cohort_get(request.user, pk)
-    page = selectors.feed_page(request.user, cohort, request.GET.get("page", 1))
-    return render(request, "discussions/feed.html", {"cohort": cohort, "page": page})
+    feed = selectors.cohort_feed(request.user, cohort, request.GET.get("page", 1))
+    return render(request, "discussions/feed.html", {"cohort": cohort, "feed": feed,
+                                                     "cache_seconds": selectors.FEED_CACHE_SECONDS})
 
 
 @login_required
