@@ -120,7 +120,9 @@ def _attach_reactions(user, posts: list[Post]) -> list[Post]:
 @dataclass
 class _ThreadPageData:
     """What a thread page shows to everyone with the same visibility: cached per
-    thread revision (every write through the services starts a new one)."""
+    thread revision (every write through the services starts a new one). A
+    prompt's roles never change once it is published, so they travel along."""
+    roles: list[PromptRole]
     assignments: list[RoleAssignment]
     page: Page
 
@@ -130,7 +132,7 @@ class _ThreadPageData:
 
 
 THREAD_PAGE_CACHE_SECONDS = 600  # bounds how long a renamed author shows their old name
-_THREAD_PAGE_DATA_FORMAT = 1  # bump when _ThreadPageData changes shape
+_THREAD_PAGE_DATA_FORMAT = 2  # bump when _ThreadPageData changes shape
 
 
 def _thread_page_data(thread: Thread, visible: Q, page: int | str) -> _ThreadPageData:
@@ -156,7 +158,8 @@ def _thread_page_data(thread: Thread, visible: Q, page: int | str) -> _ThreadPag
         total = post.latest_replies[0].siblings if post.latest_replies else 0
         post.earlier_reply_count = total - len(post.visible_replies)
         del post.latest_replies
-    data = _ThreadPageData(assignments=assignments, page=posts)
+    roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
+    data = _ThreadPageData(roles=roles, assignments=assignments, page=posts)
     _attach_endorsement_counts(data.posts)
     return data
 
@@ -171,8 +174,7 @@ def thread_detail(user, pk: int, page: int | str = 1) -> ThreadView:
         data = _thread_page_data(thread, _visible(user, thread), page)
         cache.set(key, data, THREAD_PAGE_CACHE_SECONDS)
     _attach_my_reactions(user, data.posts)
-    roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id))
-    assignments = data.assignments
+    roles, assignments = data.roles, data.assignments
     delivered = {a.role for a in assignments if a.role and a.delivered}
     mine = next((a.role for a in assignments if a.user_id == user.pk and a.role), None)
     return ThreadView(

@@ -27,6 +27,12 @@ class ScopedViewSetMixin:
     def get_queryset(self):
         return policy.scope(self.request.user, self.base_queryset.all())
 
+    def validated(self, serializer_class, **kwargs) -> dict:
+        """The request body checked by `serializer_class`; a 400 with field messages otherwise."""
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass

@@ -311,9 +311,8 @@ class PostViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         post = self.get_object()
-        serializer = PostEditSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.post_edit(actor=request.user, post=post, body=serializer.validated_data["body"])
+        data = self.validated(PostEditSerializer)
+        services.post_edit(actor=request.user, post=post, body=data["body"])
         return Response(self._read(post))
 
     def destroy(self, request, *args, **kwargs):
@@ -328,10 +327,9 @@ class PostViewSet(
     @action(detail=True, methods=["post"])
     def endorse(self, request, pk=None):
         post = self.get_object()
-        serializer = EndorseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(EndorseSerializer)
         endorsement = services.endorsement_toggle(actor=request.user, post=post,
-                                                  text=serializer.validated_data["text"])
+                                                  text=data["text"])
         return Response(EndorseResultSerializer({
             "endorsed": endorsement is not None, "text": endorsement.text if endorsement else "",
             "endorsement_count": Endorsement.objects.filter(post=post).count(),
@@ -354,9 +352,8 @@ class PostViewSet(
     @action(detail=True, methods=["post"])
     def flag(self, request, pk=None):
         post = self.get_object()
-        serializer = FlagCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        flag = services.post_flag(actor=request.user, post=post, **serializer.validated_data)
+        data = self.validated(FlagCreateSerializer)
+        flag = services.post_flag(actor=request.user, post=post, **data)
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Hide a post from readers (facilitators, HR admins)", request=None,
@@ -382,10 +379,9 @@ class PostViewSet(
     @action(detail=True, methods=["post"], url_path="top-take")
     def top_take(self, request, pk=None):
         post = self.get_object()
-        serializer = TopTakeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(TopTakeInputSerializer)
         top_take = services.top_take_select(actor=request.user, post=post,
-                                            reason=serializer.validated_data["reason"])
+                                            reason=data["reason"])
         return Response(TopTakeSerializer(top_take).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -399,10 +395,9 @@ class PostViewSet(
     @action(detail=True, methods=["post"], url_path="message-author")
     def message_author(self, request, pk=None):
         post = self.get_object()
-        serializer = AuthorMessageInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(AuthorMessageInputSerializer)
         notification = services.author_message(actor=request.user, post=post,
-                                                text=serializer.validated_data["text"])
+                                                text=data["text"])
         return Response(AuthorMessageSerializer(notification).data, status=status.HTTP_201_CREATED)
 
 
@@ -446,9 +441,8 @@ class FlagViewSet(DiscussionViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         flag = self.get_object()
-        serializer = FlagResolveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.flag_resolve(actor=request.user, flag=flag, **serializer.validated_data)
+        data = self.validated(FlagResolveSerializer)
+        services.flag_resolve(actor=request.user, flag=flag, **data)
         return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
 
 
