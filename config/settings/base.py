@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "cohorts",
     "discussions",
+    "peer_review",
 ]
 
 MIDDLEWARE = [
