@@ -65,8 +65,8 @@ def generate() -> dict:
     from django.utils import timezone
 
     from cohorts.models import CohortMembership, CohortRole, Squad, User
+    from core.markdown import render_markdown, word_count
     from discussions import services
-    from discussions.markdown import render_markdown, word_count
     from discussions.models import Endorsement, FeedItem, FeedKind, Flag, FlagReason, Post, Thread
     from tests.conftest import build_world
 

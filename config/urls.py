@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", include("config.api_urls")),
     path("notifications/", include("core.urls")),
+    path("peer-review/", include("peer_review.urls")),
     path("", include("discussions.urls")),
     path("", include("cohorts.urls")),
 ]

@@ -13,3 +13,9 @@ class ApplicationError(Exception):
 
 class PermissionDenied(ApplicationError):
     """The actor may not do this (mapped to 403, or 404 across organisations)."""
+
+
+def invalid(**errors: str) -> ApplicationError:
+    """A 400 / form error with one message per field."""
+    return ApplicationError("Please correct the errors below.",
+                            errors={field: [message] for field, message in errors.items()})

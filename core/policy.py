@@ -182,6 +182,14 @@ def allows(user, permission: str, obj: Model | None = None) -> bool:
     return check(user, user_roles, obj)
 
 
+def require(user, permission: str, obj: Model | None = None) -> None:
+    """Raise PermissionDenied unless `allows(...)`: the first line of a service."""
+    from .errors import PermissionDenied
+
+    if not allows(user, permission, obj):
+        raise PermissionDenied("You do not have permission to do that.")
+
+
 def permissions() -> list[str]:
     return sorted(_rules)
 

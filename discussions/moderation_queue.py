@@ -41,6 +41,15 @@ So a single spam flag (50) outranks a thread whose deliverables are overdue
 (45), a harassment flag (80) outranks a heated thread (70), and a squad that
 has gone quiet (20) waits behind everything that is on fire.
 
+Other apps' cases
+-----------------
+Other apps add their own reasons with ``register_source(name, labels,
+items)``: ``items(cohort_ids, now)`` returns the QueueItems of the cohorts a
+person runs (never for learner moderators), with their own scores, a ``url``
+where the case is handled and an optional ``detail_template`` the page
+includes (peer review's regrade requests and expert checkpoints arrive this
+way, with their reviews attached). Their items sort with everyone else's.
+
 Cost
 ----
 A fixed number of aggregate queries (cohorts, open flags, recent posts,
@@ -52,6 +61,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -116,6 +126,12 @@ class QueueItem:
     # True: the viewer runs this cohort (every action); False: a learner
     # moderator, who may only resolve the low-risk flags shown.
     full: bool = True
+    # For other apps' cases: where the case is handled, the item's own stable key,
+    # and a template (with its context) that shows what is attached.
+    url: str = ""
+    case_key: str = ""
+    detail_template: str = ""
+    detail: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -124,11 +140,26 @@ class QueueItem:
     @property
     def key(self) -> str:
         """Stable across requests, so a page can find the item again after an action."""
+        if self.case_key:
+            return f"{self.reason}-{self.case_key}"
         if self.post is not None:
             return f"{self.reason}-post-{self.post.pk}"
         if self.reason == Reason.SILENT_SQUAD and self.thread is not None:
             return f"{self.reason}-squad-{self.thread.squad_id}"
         return f"{self.reason}-thread-{self.thread.pk if self.thread else 0}"
+
+
+QueueItems = Callable[[list[int], dt.datetime], list[QueueItem]]
+_sources: dict[str, QueueItems] = {}
+
+
+def register_source(name: str, labels: dict[str, str], items: QueueItems) -> None:
+    """Add another app's cases (with their reasons and labels) to the queue of the
+    people who run their cohorts. Registering the same name again replaces it."""
+    for reason, label in labels.items():
+        REASON_LABELS[reason] = label
+        _REASON_ORDER.setdefault(reason, len(_REASON_ORDER))
+    _sources[name] = items
 
 
 def queue_for(user, *, now: dt.datetime | None = None) -> list[QueueItem]:
@@ -144,6 +175,8 @@ def queue_for(user, *, now: dt.datetime | None = None) -> list[QueueItem]:
         items += _missing_deliverables(full_ids, now)
         items += _unanswered_questions(full_ids, now)
         items += _silent_squads(full_ids, now)
+        for source in _sources.values():
+            items += source(full_ids, now)
     items.sort(key=lambda item: (-item.score, item.since, _REASON_ORDER[item.reason], item.key))
     return items
 
@@ -392,4 +425,4 @@ def _duration(delta: dt.timedelta) -> str:
     return "less than a minute"
 
 
-__all__ = ["REASON_LABELS", "QueueItem", "Reason", "queue_for", "queue_item"]
+__all__ = ["REASON_LABELS", "QueueItem", "Reason", "queue_for", "queue_item", "register_source"]

@@ -141,6 +141,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files only a permission-checking view serves (peer review attachments); never under MEDIA_URL.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -201,6 +203,11 @@ SPECTACULAR_SETTINGS = {
         "PromptStateEnum": "discussions.models.PromptState",
         "ReasonEnum": "discussions.models.FlagReason",
         "ModerationReasonEnum": "discussions.api.serializers.QUEUE_REASONS",
+        "FlagOutcomeEnum": "discussions.models.FlagOutcome",
+        "DisputeOutcomeEnum": "peer_review.models.DisputeOutcome",
+        "AllocationStateEnum": "peer_review.models.AllocationState",
+        "GradeStateEnum": "peer_review.models.GradeState",
+        "CaseStateEnum": "peer_review.models.CaseState",
     },
 }
 

@@ -38,3 +38,6 @@ BROKER_DATA_DIR = VAR_DIR / "test-broker"
 # is for production, so point it at an empty folder under var/.
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Uploaded attachments of one test run stay apart from the local server's.
+PRIVATE_MEDIA_ROOT = VAR_DIR / f"test-private-{os.getpid()}"

@@ -323,6 +323,8 @@ class ModerationQueueItemSerializer(serializers.Serializer):
     squad = serializers.SerializerMethodField(help_text="The thread's squad; null for a cohort-wide thread.")
     post = serializers.SerializerMethodField(help_text="The flagged post or the unanswered question.")
     flags = FlagSerializer(many=True, help_text="The open flags on the post that you may resolve.")
+    url = serializers.CharField(help_text="For cases of other apps (regrade requests, expert checkpoints): "
+                                          "the portal page where the case is handled; empty otherwise.")
     full_access = serializers.BooleanField(
         source="full", help_text="True: you run the cohort and may hide, restore, lock, message the author "
                                  "and resolve any flag. False: as the week's learner moderator you may "

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from core import policy
-from core.errors import ApplicationError, PermissionDenied
+from core.errors import invalid
+from core.policy import require
 
-
-def require(actor, permission: str, obj=None) -> None:
-    if not policy.allows(actor, permission, obj):
-        raise PermissionDenied("You do not have permission to do that.")
-
-
-def invalid(**errors: str) -> ApplicationError:
-    return ApplicationError("Please correct the errors below.",
-                            errors={field: [message] for field, message in errors.items()})
+__all__ = ["feed_changed", "invalid", "require", "thread_changed"]
 
 
 def feed_changed(cohort_id: int) -> None:

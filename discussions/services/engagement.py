@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from cohorts.models import CohortStep, StepKind
 from core import audit
 from core.events import emit
+from core.markdown import excerpt
 
 from ..events import DiscussionVerb
-from ..markdown import excerpt
 from ..models import Endorsement, FeedItem, FeedKind, MicroTaskCompletion, Post, TopTake, TopTakeNomination
 from ._common import feed_changed, invalid, require, thread_changed
 

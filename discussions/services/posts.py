@@ -13,9 +13,9 @@ from cohorts.models import CohortMembership
 from core import audit
 from core.errors import PermissionDenied
 from core.events import emit
+from core.markdown import excerpt, extract_mentions, render_markdown, word_count
 
 from ..events import DiscussionVerb
-from ..markdown import excerpt, extract_mentions, render_markdown, word_count
 from ..models import FeedItem, FeedKind, Post, PostVersion, PromptRole, RoleAssignment, Thread
 from ._common import feed_changed, invalid, require, thread_changed
 

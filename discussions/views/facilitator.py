@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cohorts import selectors as cohort_selectors
 from cohorts.models import CohortMembership
 from core import errors, policy
+from core.markdown import render_markdown
 from core.portal import apply_errors, require
 
 from .. import facilitator_selectors as selectors
@@ -40,7 +41,6 @@ from ..facilitator_forms import (
     role_rows,
     step_initial,
 )
-from ..markdown import render_markdown
 from ..models import Flag, PromptState
 
 QUEUE_PAGE_SIZE = 20

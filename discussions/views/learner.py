@@ -23,11 +23,11 @@ from cohorts import selectors as cohort_selectors
 from core import policy
 from core.errors import ApplicationError
 from core.errors import PermissionDenied as ServicePermissionDenied
+from core.markdown import word_count
 from core.portal import apply_errors, require
 
 from .. import selectors, services
 from ..forms import EditForm, EndorseForm, FlagForm, MicrotaskDoneForm, PostForm, ReplyForm
-from ..markdown import word_count
 
 
 def _attempt(form, write, **kwargs) -> tuple[bool, object]:

@@ -57,7 +57,8 @@ def test_the_load_demo_command_reports_nothing_created_on_the_second_run():
     after_first = counts()
     call_command("load_demo", stdout=second)
 
-    assert "Demo data loaded: 2 organizations, 18 users, 2 cohorts" in first.getvalue()
+    loaded = "Demo data loaded: 2 organizations, 18 users, 2 cohorts, 2 peer review assignments"
+    assert loaded in first.getvalue()
     assert "Demo data already present; nothing changed." in second.getvalue()
     assert "Demo data loaded" not in second.getvalue()
     assert counts() == after_first

@@ -98,7 +98,7 @@ def test_a_facilitator_gets_the_items_of_the_portal_queue_in_its_order_with_thei
         "reason": "flagged_post", "label": "Flagged post",
         "text": "Flagged 2 times: Disrespectful or harassing, Off topic.", "score": 90,
         "since": flagged["since"], "cohort": world.cohort.pk, "thread": threads["Alpha"].pk,
-        "squad": world.squad.pk, "post": rude.pk, "flags": flagged["flags"], "full_access": True,
+        "squad": world.squad.pk, "post": rude.pk, "flags": flagged["flags"], "full_access": True, "url": "",
     }
     assert [(f["id"], f["reason"], f["low_risk"], f["outcome"]) for f in flagged["flags"]] == [
         (trouble["flags"][0].pk, "disrespectful", False, ""), (trouble["flags"][1].pk, "off_topic", True, "")]

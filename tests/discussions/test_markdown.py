@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from discussions.markdown import (
+from core.markdown import (
     ALLOWED_TAGS,
     excerpt,
     extract_mentions,

@@ -1,4 +1,4 @@
-"""Rendering of discussion posts: Markdown in, sanitised HTML out.
+"""Markdown in, sanitised HTML out: discussion posts, peer review submissions, instructions.
 
 Two independent layers keep a post from running code in another learner's
 browser, so a mistake in one is caught by the other:
