@@ -19,6 +19,7 @@ crash.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -38,7 +40,21 @@ from core.models import ApiToken, AuditEntry, Event, Notification
 from core.services import api_token_create
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
-from tests.factories import CohortStepFactory
+from peer_review import services as peer_review
+from peer_review.models import (
+    Assignment,
+    CalibrationAttempt,
+    CalibrationExample,
+    Checkpoint,
+    Dispute,
+    Grade,
+    Review,
+    ReviewAllocation,
+    Rubric,
+    Submission,
+)
+from tests.factories import CohortStepFactory, MembershipFactory
+from tests.peer_review.conftest import CRITERIA, levels_for
 from tests.security.support import open_prompt_and_draft
 
 # The coverage phase enumerates every enum value (hundreds of timezones) in every
@@ -66,6 +82,16 @@ RESOURCES = {
     "feed": (FeedItem, "cohort__organization"),
     "microtask-completions": (MicroTaskCompletion, "step__cohort__organization"),
     "notifications": (Notification, "organization"),
+    "peer-review/rubrics": (Rubric, "organization"),
+    "peer-review/assignments": (Assignment, "cohort__organization"),
+    "peer-review/calibration-examples": (CalibrationExample, "assignment__cohort__organization"),
+    "peer-review/calibration-attempts": (CalibrationAttempt, "example__assignment__cohort__organization"),
+    "peer-review/submissions": (Submission, "assignment__cohort__organization"),
+    "peer-review/allocations": (ReviewAllocation, "assignment__cohort__organization"),
+    "peer-review/reviews": (Review, "submission__assignment__cohort__organization"),
+    "peer-review/grades": (Grade, "submission__assignment__cohort__organization"),
+    "peer-review/checkpoints": (Checkpoint, "submission__assignment__cohort__organization"),
+    "peer-review/disputes": (Dispute, "submission__assignment__cohort__organization"),
     # Not a path of its own: the `step` of prompts and micro-tasks done.
     "steps": (CohortStep, "cohort__organization"),
 }
@@ -73,7 +99,8 @@ RESOURCES = {
 REFERENCES = {"cohort": "cohorts", "user": "users", "actor": "users", "squad": "squads",
               "journey_template": "journey-templates", "author": "users", "users": "users",
               "prompt": "prompts", "thread": "threads", "post": "posts", "parent": "posts",
-              "step": "steps"}
+              "step": "steps", "rubric": "peer-review/rubrics", "assignment": "peer-review/assignments",
+              "example": "peer-review/calibration-examples", "submission": "peer-review/submissions"}
 
 
 @dataclass
@@ -91,7 +118,7 @@ existing_ids: dict[str, KnownIds] = {}
 
 
 def _resource(operation) -> str | None:
-    match = re.search(r"/v1/([^/]+)/", operation.path)
+    match = re.search(r"/v1/(peer-review/[^/]+|[^/]+)/", operation.path)
     return match.group(1) if match else None
 
 
@@ -156,6 +183,44 @@ def _discussion(w) -> None:
     Notification.objects.create(user=w.hr_admin, organization=w.org, kind="mention", title="Mentioned")
 
 
+def _peer_review(w) -> None:
+    """A draft rubric and assignment; a published assignment with a scored example, three
+    submissions, calibration, reviews (one submission at a checkpoint, one still being
+    reviewed), a final grade and a regrade request on it."""
+    now = timezone.now()
+    rubric = peer_review.rubric_create(actor=w.facilitator, title="Writing", criteria=CRITERIA)
+    peer_review.rubric_publish(actor=w.facilitator, rubric=rubric)
+    peer_review.rubric_create(actor=w.facilitator, title="Draft", criteria=CRITERIA)
+    windows = {"submission_opens_at": now - dt.timedelta(days=2),
+               "submission_due_at": now + dt.timedelta(days=1), "review_due_at": now + dt.timedelta(days=8)}
+    assignment = peer_review.assignment_create(
+        actor=w.facilitator, cohort=w.cohort, rubric=rubric, title="Proposal", instructions="Propose.",
+        reviews_per_submission=2, calibration_examples=1, **windows)
+    example = peer_review.example_create(actor=w.expert, assignment=assignment, title="Sample", body="Text.")
+    peer_review.example_score(actor=w.expert, example=example, scores=levels_for(assignment, 2, 1))
+    peer_review.example_create(actor=w.expert, assignment=assignment, title="Unscored", body="More text.")
+    assignment = peer_review.assignment_publish(actor=w.facilitator, assignment=assignment)
+    peer_review.assignment_create(actor=w.facilitator, cohort=w.cohort, rubric=rubric, title="Draft",
+                                  instructions="Later.", **windows)
+    people = [w.learner, w.peer_mentor, MembershipFactory(cohort=w.cohort, role="learner").user]
+    calibration = {pk: level for pk, (level, _) in levels_for(assignment, 2, 1).items()}
+    for person in people:
+        peer_review.submission_save(actor=person, assignment=assignment, body="My proposal.",
+                                    now=now - dt.timedelta(days=1))
+        peer_review.calibration_submit(actor=person, example=example, levels=calibration)
+    peer_review.reviews_allocate(assignment.pk, now=now + dt.timedelta(days=1))
+    checked = Submission.objects.get(assignment=assignment, author=w.learner)
+    spread = iter([(0, 0), (3, 2)])
+    for person in people[:2]:
+        for allocation in ReviewAllocation.objects.filter(reviewer=person, state="assigned"):
+            levels = next(spread) if allocation.submission_id == checked.pk else (2, 1)
+            peer_review.review_submit(actor=person, allocation=allocation,
+                                      levels=levels_for(assignment, *levels), comment="Clear.")
+    final = Grade.objects.filter(submission__assignment=assignment, state="final").first()
+    peer_review.dispute_open(actor=final.submission.author, submission=final.submission,
+                             reason="The evidence criterion ignores the studies I cited.")
+
+
 @pytest.fixture
 def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str]]:
     """The HR admin's token, with events, audit entries and tokens in both organisations."""
@@ -167,6 +232,7 @@ def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str
                                    squad=squad)
         api_token_create(actor=each.facilitator, name="theirs")
         _discussion(each)
+        _peer_review(each)
     for resource, (model, organization_field) in RESOURCES.items():
         objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
         mine = {organization_field: world.org}

@@ -11,12 +11,15 @@ and acme's records are unchanged afterwards.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from cohorts import services
 from cohorts.models import (
@@ -47,8 +50,26 @@ from discussions.models import (
     Thread,
     TopTake,
 )
+from peer_review import services as peer_review
+from peer_review.models import (
+    Assignment,
+    CalibrationAttempt,
+    CalibrationExample,
+    Checkpoint,
+    Criterion,
+    Dispute,
+    Grade,
+    Review,
+    ReviewAllocation,
+    ReviewerRecord,
+    Rubric,
+    Submission,
+    SubmissionAttachment,
+    UsefulnessRating,
+)
 from tests.conftest import ROLES, World
-from tests.factories import CohortStepFactory, UserFactory
+from tests.factories import CohortStepFactory, MembershipFactory, UserFactory
+from tests.peer_review.conftest import CRITERIA, levels_for
 from tests.security.support import open_prompt_and_draft, portal_pages, prompt_form
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +100,20 @@ ORGANIZATION_PATH = {
     Flag: "post__thread__prompt__cohort__organization",
     FeedItem: "cohort__organization",
     MicroTaskCompletion: "step__cohort__organization",
+    Rubric: "organization",
+    Criterion: "rubric__organization",
+    Assignment: "cohort__organization",
+    CalibrationExample: "assignment__cohort__organization",
+    CalibrationAttempt: "example__assignment__cohort__organization",
+    Submission: "assignment__cohort__organization",
+    SubmissionAttachment: "version__submission__assignment__cohort__organization",
+    ReviewAllocation: "assignment__cohort__organization",
+    Review: "submission__assignment__cohort__organization",
+    UsefulnessRating: "review__submission__assignment__cohort__organization",
+    Grade: "submission__assignment__cohort__organization",
+    Checkpoint: "submission__assignment__cohort__organization",
+    Dispute: "submission__assignment__cohort__organization",
+    ReviewerRecord: "assignment__cohort__organization",
 }
 
 
@@ -106,6 +141,7 @@ def populate(w: World) -> None:
     for role in ROLES:
         core_services.api_token_create(actor=w.person(role), name=f"{role} sync")
     populate_discussions(w)
+    populate_peer_review(w)
 
 
 def populate_discussions(w: World) -> None:
@@ -124,6 +160,49 @@ def populate_discussions(w: World) -> None:
     for role in ROLES:  # as the mention consumer writes them (after commit, which tests skip)
         Notification.objects.create(user=w.person(role), organization=w.org, kind="mention",
                                     title=f"{w.learner.display_name} mentioned you")
+
+
+def populate_peer_review(w: World) -> None:
+    """A draft rubric and a draft assignment; a published assignment with a scored
+    example, three submissions (the learner's with an attachment), calibration, and
+    every review in: the learner's submission split its reviewers (a checkpoint), the
+    others are graded, with a usefulness rating and a regrade request."""
+    now = timezone.now()
+    rubric = peer_review.rubric_create(actor=w.facilitator, title="Writing", criteria=CRITERIA)
+    peer_review.rubric_publish(actor=w.facilitator, rubric=rubric)
+    peer_review.rubric_create(actor=w.facilitator, title="Draft rubric", criteria=CRITERIA)
+    windows = {"submission_opens_at": now - dt.timedelta(days=2),
+               "submission_due_at": now + dt.timedelta(days=1), "review_due_at": now + dt.timedelta(days=8)}
+    assignment = peer_review.assignment_create(
+        actor=w.facilitator, cohort=w.cohort, rubric=rubric, title="Proposal", instructions="Propose.",
+        reviews_per_submission=2, calibration_examples=1, **windows)
+    example = peer_review.example_create(actor=w.expert, assignment=assignment, title="Sample", body="Text.")
+    expert = levels_for(assignment, 2, 1)
+    peer_review.example_score(actor=w.expert, example=example, scores=expert)
+    assignment = peer_review.assignment_publish(actor=w.facilitator, assignment=assignment)
+    peer_review.assignment_create(actor=w.facilitator, cohort=w.cohort, rubric=rubric, title="Later",
+                                  instructions="Later.", **windows)
+    third = MembershipFactory(cohort=w.cohort, role="learner").user
+    people = [w.learner, w.peer_mentor, third]
+    for person in people:
+        attachments = [SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+                       ] if person == w.learner else []
+        peer_review.submission_save(actor=person, assignment=assignment, body="My proposal.",
+                                    attachments=attachments, now=now - dt.timedelta(days=1))
+        peer_review.calibration_submit(actor=person, example=example,
+                                       levels={pk: level for pk, (level, _) in expert.items()})
+    peer_review.reviews_allocate(assignment.pk, now=now + dt.timedelta(days=1))
+    split = {w.peer_mentor.pk: (0, 0), third.pk: (3, 2)}  # on the learner's submission
+    for allocation in ReviewAllocation.objects.filter(assignment=assignment, state="assigned", is_self=False):
+        levels = split[allocation.reviewer_id] if allocation.submission.author == w.learner else (2, 1)
+        peer_review.review_submit(actor=allocation.reviewer, allocation=allocation,
+                                  levels=levels_for(assignment, *levels), comment="Clear.")
+    final = Grade.objects.filter(submission__assignment=assignment, submission__author=w.peer_mentor,
+                                 state="final").get()
+    peer_review.usefulness_rate(actor=w.peer_mentor, review=final.submission.reviews.first(), rating=4)
+    peer_review.dispute_open(actor=w.peer_mentor, submission=final.submission,
+                             reason="The evidence criterion ignores the studies I cited.")
+    assert Checkpoint.objects.filter(submission__author=w.learner).exists()
 
 
 @pytest.fixture
@@ -161,8 +240,23 @@ API_COLLECTIONS = {
     "feed": FeedItem,
     "microtask-completions": MicroTaskCompletion,
     "notifications": Notification,
+    "peer-review/rubrics": Rubric,
+    "peer-review/assignments": Assignment,
+    "peer-review/calibration-examples": CalibrationExample,
+    "peer-review/calibration-attempts": CalibrationAttempt,
+    "peer-review/submissions": Submission,
+    "peer-review/allocations": ReviewAllocation,
+    "peer-review/reviews": Review,
+    "peer-review/grades": Grade,
+    "peer-review/checkpoints": Checkpoint,
+    "peer-review/disputes": Dispute,
 }
 
+
+# A collection that lists the caller's own rows only: the learner, not the HR admin, shows it works.
+OWN_ROWS_COLLECTIONS = {"peer-review/calibration-attempts"}
+# The widest view of a collection whose default is narrower (allocations: my to-do list).
+WIDEST_LIST = {"peer-review/allocations": {"mine": "false"}}
 
 # Lists computed for the caller rather than rows of one model, each with a test of its own.
 COMPUTED_API_LISTS = {"moderation-queue"}  # test_the_moderation_queue_holds_own_organisation_only
@@ -182,14 +276,15 @@ def test_api_lists_hold_no_other_organisation_ids(acme, globex, api_client, coll
     client = api_client(globex.person(role))
 
     # When they list a collection
-    response = client.get(f"/api/v1/{collection}/", {"page_size": 200})
+    response = client.get(f"/api/v1/{collection}/", {"page_size": 200, **WIDEST_LIST.get(collection, {})})
 
     # Then it holds none of acme's rows, and nothing names acme
     assert response.status_code == 200
     listed = {str(row["id"]) for row in response.json()["results"]}
     assert not listed & ids_of(API_COLLECTIONS[collection], acme.org)
     assert not mentions_acme(response.content)
-    if role == "hr_admin":  # the list works: the HR admin sees globex's own rows
+    # The list works: the HR admin (or, for lists of one's own rows, the learner) sees globex's rows
+    if role == ("learner" if collection in OWN_ROWS_COLLECTIONS else "hr_admin"):
         assert listed
         assert listed <= ids_of(API_COLLECTIONS[collection], globex.org)
 
@@ -242,6 +337,51 @@ def microtask(w: World) -> CohortStep:
 
 def learner_notification(w: World) -> Notification:
     return Notification.objects.get(user=w.learner)
+
+
+def published_rubric(w: World) -> Rubric:
+    return Rubric.objects.get(organization=w.org, state="published")
+
+
+def draft_rubric(w: World) -> Rubric:
+    return Rubric.objects.get(organization=w.org, state="draft")
+
+
+def peer_assignment(w: World) -> Assignment:
+    return Assignment.objects.get(cohort=w.cohort, state="published")
+
+
+def draft_assignment(w: World) -> Assignment:
+    return Assignment.objects.get(cohort=w.cohort, state="draft")
+
+
+def calibration_example(w: World) -> CalibrationExample:
+    return CalibrationExample.objects.get(assignment=peer_assignment(w))
+
+
+def learner_submission(w: World) -> Submission:
+    return Submission.objects.get(assignment=peer_assignment(w), author=w.learner)
+
+
+def learner_attachment(w: World) -> SubmissionAttachment:
+    return SubmissionAttachment.objects.get(version__submission=learner_submission(w))
+
+
+def learner_allocation(w: World) -> ReviewAllocation:
+    return ReviewAllocation.objects.filter(reviewer=w.learner, is_self=False).first()
+
+
+def rated_review(w: World) -> Review:
+    return UsefulnessRating.objects.get(rated_by=w.peer_mentor,
+                                        review__submission__assignment__cohort=w.cohort).review
+
+
+def learner_checkpoint(w: World) -> Checkpoint:
+    return Checkpoint.objects.get(submission=learner_submission(w))
+
+
+def mentor_dispute(w: World) -> Dispute:
+    return Dispute.objects.get(requested_by=w.peer_mentor)
 
 
 API_WRITES = {
@@ -547,6 +687,44 @@ PORTAL_PAGES = {
                                 data={"outcome": "upheld"}),
     "choose a moderator": acme_page("post", "discussions:moderator_set", cohort,
                                     data=lambda a, g: {"membership": learner_membership(a).pk}),
+    # peer review: the learner pages
+    "assignment page": acme_page("get", "peer_review:assignment", peer_assignment),
+    "submit work": acme_page("post", "peer_review:submit", peer_assignment, data={"body": "Hacked"}),
+    "request a regrade": acme_page("post", "peer_review:dispute", peer_assignment,
+                                   data={"reason": "Hacked"}),
+    "calibration form": acme_page("get", "peer_review:calibrate", peer_assignment),
+    "a submission's version": ("get", lambda a, g: reverse(
+        "peer_review:version", args=[learner_submission(a).pk, 1]), None),
+    "download an attachment": acme_page("get", "peer_review:attachment", learner_attachment),
+    "calibration result": acme_page("get", "peer_review:calibration_result", calibration_example),
+    "review form": acme_page("get", "peer_review:review", learner_allocation),
+    "submit a review": acme_page("post", "peer_review:review", learner_allocation,
+                                 data={"comment": "Hacked"}),
+    "rate a review": acme_page("post", "peer_review:rate", rated_review,
+                               data=lambda a, g: {f"rate-{rated_review(a).pk}-rating": "1"}),
+    # peer review: the facilitator and expert pages
+    "edit a rubric": acme_page("get", "peer_review:rubric_edit", draft_rubric),
+    "change a rubric": acme_page("post", "peer_review:rubric_edit", draft_rubric, data={"title": "Hacked"}),
+    "publish a rubric": acme_page("post", "peer_review:rubric_publish", draft_rubric),
+    "new assignment form": acme_page("get", "peer_review:assignment_create", cohort),
+    "create an assignment": acme_page("post", "peer_review:assignment_create", cohort,
+                                      data={"title": "Spy"}),
+    "assignment dashboard": acme_page("get", "peer_review:dashboard", peer_assignment),
+    "edit an assignment": acme_page("get", "peer_review:assignment_edit", draft_assignment),
+    "change an assignment": acme_page("post", "peer_review:assignment_edit", draft_assignment,
+                                      data={"title": "Hacked"}),
+    "publish an assignment": acme_page("post", "peer_review:assignment_publish", draft_assignment),
+    "grades as CSV": acme_page("get", "peer_review:grades_csv", peer_assignment),
+    "new example form": acme_page("get", "peer_review:example_create", peer_assignment),
+    "create an example": acme_page("post", "peer_review:example_create", peer_assignment,
+                                   data={"title": "Spy", "body": "x"}),
+    "score an example": acme_page("get", "peer_review:example_score", calibration_example),
+    "checkpoint page": acme_page("get", "peer_review:checkpoint", learner_checkpoint),
+    "resolve a checkpoint": acme_page("post", "peer_review:checkpoint", learner_checkpoint,
+                                      data={"reason": "Hacked"}),
+    "regrade request page": acme_page("get", "peer_review:dispute_answer", mentor_dispute),
+    "answer a regrade request": acme_page("post", "peer_review:dispute_answer", mentor_dispute,
+                                          data={"outcome": "upheld", "reason": "Hacked"}),
     # notifications
     "read a notification": acme_page("post", "notifications:read", learner_notification),
     "open a notification": acme_page("get", "notifications:open", learner_notification),
@@ -711,6 +889,19 @@ ADMIN_OBJECTS = {
     CohortMembership: learner_membership,
     Event: lambda w: Event.objects.filter(organization=w.org).first(),
     AuditEntry: lambda w: AuditEntry.objects.filter(organization=w.org).first(),
+    Rubric: draft_rubric,
+    Criterion: lambda w: Criterion.objects.filter(rubric=draft_rubric(w)).first(),
+    Assignment: draft_assignment,
+    CalibrationExample: calibration_example,
+    Submission: learner_submission,
+    CalibrationAttempt: lambda w: CalibrationAttempt.objects.get(learner=w.learner),
+    ReviewAllocation: learner_allocation,
+    Review: rated_review,
+    UsefulnessRating: lambda w: rated_review(w).usefulness,
+    Grade: lambda w: mentor_dispute(w).submission.grade,
+    Checkpoint: learner_checkpoint,
+    Dispute: mentor_dispute,
+    ReviewerRecord: lambda w: ReviewerRecord.objects.get(assignment=peer_assignment(w), reviewer=w.learner),
 }
 
 

@@ -21,6 +21,14 @@ their squad's thread), endorse, nominate and flag; only the author edits or
 deletes a post; hidden posts are seen by those who run the prompts; flags by
 facilitators, HR admins and whoever raised them. A rule broken by a visible
 request (endorsing one's own post) is a 400.
+
+Peer review (peer_review/rules.py): HR admins, facilitators and experts build
+rubrics; facilitators (and HR admins) run their cohorts' assignments; experts and
+facilitators score calibration examples, resolve checkpoints and regrade requests;
+analysts read dashboards and grade sheets, not the work. Learners and peer mentors
+take part in published assignments and see their own submission, grade and
+regrade requests, the submissions allocated to them and the reviews of their work;
+only the reviewer writes a review, only the author rates it or asks for a regrade.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,8 +53,23 @@ from core.models import ApiToken, AuditEntry, Notification
 from core.services import hash_key
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
+from peer_review import services as peer_review
+from peer_review.models import (
+    Assignment,
+    CalibrationAttempt,
+    CalibrationExample,
+    Checkpoint,
+    Criterion,
+    Dispute,
+    Grade,
+    Review,
+    ReviewAllocation,
+    Rubric,
+    Submission,
+    SubmissionAttachment,
+)
 from tests.conftest import World
-from tests.factories import CohortStepFactory, UserFactory
+from tests.factories import CohortStepFactory, MembershipFactory, UserFactory
 from tests.security.support import portal_pages, prompt_form
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +229,147 @@ class Scene:
         return self._notification(self.colleague)
 
 
+    # peer review: one assignment of `cohort` in its review phase, where the learner, the
+    # peer mentor and a third learner ("Sam", squad Alpha) each review the other two.
+
+    @cached_property
+    def pr_rubric(self) -> Rubric:
+        rubric = peer_review.rubric_create(actor=self.w.facilitator, title="Writing rubric", criteria=[
+            {"title": "Clarity", "weight": 1, "levels": [{"points": 0, "descriptor": "Hard to follow"},
+                                                         {"points": 1, "descriptor": "Clear"}]},
+            {"title": "Evidence", "weight": 2, "levels": [{"points": 0, "descriptor": "None"},
+                                                          {"points": 2, "descriptor": "Some"},
+                                                          {"points": 4, "descriptor": "Strong"}]}])
+        return peer_review.rubric_publish(actor=self.w.facilitator, rubric=rubric)
+
+    @cached_property
+    def pr_draft_rubric(self) -> Rubric:
+        return peer_review.rubric_create(actor=self.w.facilitator, title="Draft rubric", criteria=[
+            {"title": "Clarity", "weight": 1, "levels": [{"points": 0, "descriptor": "Unclear"},
+                                                         {"points": 1, "descriptor": "Clear"}]}])
+
+    def _pr_levels(self, *levels: int) -> dict[int, tuple[int, str]]:
+        criteria = Criterion.objects.filter(rubric=self.pr_rubric).order_by("order", "pk")
+        return {criterion.pk: (level, "") for criterion, level in zip(criteria, levels, strict=True)}
+
+    @cached_property
+    def pr_times(self) -> dict:
+        now = timezone.now()
+        return {"submission_opens_at": now - dt.timedelta(days=3),
+                "submission_due_at": now - dt.timedelta(days=1), "review_due_at": now + dt.timedelta(days=6)}
+
+    @cached_property
+    def pr_draft_assignment(self) -> Assignment:
+        return peer_review.assignment_create(
+            actor=self.w.facilitator, cohort=self.w.cohort, rubric=self.pr_rubric, title="Next proposal",
+            instructions="Later.", reviews_per_submission=2, calibration_examples=0, **self.pr_times)
+
+    @cached_property
+    def pr_round(self) -> dict:
+        """Submitted, allocated, calibrated: Sam's submission went to an expert (the
+        learner and the peer mentor disagreed), the learner's has a final grade and a
+        regrade request, and the learner has yet to review the peer mentor's."""
+        w, at = self.w, self.pr_times
+        assignment = peer_review.assignment_create(
+            actor=w.facilitator, cohort=w.cohort, rubric=self.pr_rubric, title="Write a proposal",
+            instructions="Propose one change.", reviews_per_submission=2, calibration_examples=1,
+            spread_threshold=0.5, **at)
+        example = peer_review.example_create(actor=w.expert, assignment=assignment, title="Example",
+                                             body="A sample proposal.")
+        peer_review.example_score(actor=w.expert, example=example, scores=self._pr_levels(1, 1))
+        assignment = peer_review.assignment_publish(actor=w.facilitator, assignment=assignment)
+        sam = MembershipFactory(cohort=w.cohort, squad=w.squad, role=CohortRole.LEARNER).user
+        written = at["submission_opens_at"] + dt.timedelta(hours=1)
+        pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+        submissions = {
+            "learner": peer_review.submission_save(actor=w.learner, assignment=assignment, body="Mine.",
+                                                   attachments=[pdf], now=written),
+            "mentor": peer_review.submission_save(actor=w.peer_mentor, assignment=assignment,
+                                                  body="Mentor's.", now=written),
+            "sam": peer_review.submission_save(actor=sam, assignment=assignment, body="Sam's.", now=written),
+        }
+        peer_review.reviews_allocate(assignment.pk, now=at["submission_due_at"])
+        for person in (w.learner, w.peer_mentor, sam):
+            peer_review.calibration_submit(actor=person, example=example, levels={
+                pk: level for pk, (level, _) in self._pr_levels(1, 1).items()})
+
+        def review(reviewer, author: str, *levels: int) -> Review:
+            allocation = ReviewAllocation.objects.get(reviewer=reviewer, submission=submissions[author])
+            return peer_review.review_submit(actor=reviewer, allocation=allocation,
+                                             levels=self._pr_levels(*levels), comment="Add a source.")
+
+        mentor_review = review(w.peer_mentor, "learner", 1, 1)
+        review(sam, "learner", 1, 1)
+        review(sam, "mentor", 1, 1)
+        review(w.learner, "sam", 0, 0)
+        review(w.peer_mentor, "sam", 1, 2)
+        grade = Grade.objects.get(submission=submissions["learner"])
+        return {
+            "assignment": assignment, "example": example, "submissions": submissions,
+            "attempt": CalibrationAttempt.objects.get(learner=w.learner, example=example),
+            "allocation": ReviewAllocation.objects.get(reviewer=w.learner, submission=submissions["mentor"]),
+            "mentor_review": Review.objects.get(pk=mentor_review.pk), "grade": grade,
+            "checkpoint": Checkpoint.objects.get(submission=submissions["sam"]),
+            "dispute": peer_review.dispute_open(actor=w.learner, submission=submissions["learner"],
+                                                reason="The evidence criterion ignores my two sources."),
+        }
+
+    @property
+    def pr_assignment(self) -> Assignment:
+        return self.pr_round["assignment"]
+
+    @property
+    def used_rubric(self) -> Rubric:
+        """`pr_rubric`, once the round's assignment uses it."""
+        return self.pr_assignment.rubric
+
+    @property
+    def pr_example(self) -> CalibrationExample:
+        return self.pr_round["example"]
+
+    @property
+    def learner_attempt(self) -> CalibrationAttempt:
+        return self.pr_round["attempt"]
+
+    @property
+    def learner_submission(self) -> Submission:
+        return self.pr_round["submissions"]["learner"]
+
+    @property
+    def mentor_submission(self) -> Submission:
+        return self.pr_round["submissions"]["mentor"]
+
+    @property
+    def sam_submission(self) -> Submission:
+        return self.pr_round["submissions"]["sam"]
+
+    @property
+    def learner_attachment(self) -> SubmissionAttachment:
+        return SubmissionAttachment.objects.get(version__submission=self.learner_submission)
+
+    @property
+    def learner_allocation(self) -> ReviewAllocation:
+        """The learner's review of the peer mentor's submission, not written yet."""
+        return self.pr_round["allocation"]
+
+    @property
+    def mentor_review(self) -> Review:
+        """The peer mentor's review of the learner's submission."""
+        return self.pr_round["mentor_review"]
+
+    @property
+    def learner_grade(self) -> Grade:
+        return self.pr_round["grade"]
+
+    @property
+    def sam_checkpoint(self) -> Checkpoint:
+        return self.pr_round["checkpoint"]
+
+    @property
+    def learner_dispute(self) -> Dispute:
+        return self.pr_round["dispute"]
+
+
 @dataclass(frozen=True)
 class Call:
     method: str
@@ -231,7 +396,9 @@ class Api:
 
     def __init__(self, path: str):
         self.path = path
-        self.collection = path.split("/")[0]
+        # The router's prefix: an app's own prefix counts as one (peer-review/rubrics).
+        head, _, rest = path.partition("/")
+        self.collection = f"{head}/{rest.partition('/')[0]}" if head == "peer-review" else head
 
     def __call__(self, s: Scene) -> str:
         return "/api/v1/" + self.path.format_map(_SceneIds(s))
@@ -241,13 +408,20 @@ class Page:
     """A named portal URL; each keyword names the record whose id fills it, as the
     {placeholders} of `Api` do (`Page("discussions:post", pk="learner_post")`)."""
 
-    def __init__(self, name: str, **kwargs: str):
+    def __init__(self, name: str, **kwargs: str | int):
         self.name = name
         self.kwargs = kwargs
 
     def __call__(self, s: Scene) -> str:
         ids = _SceneIds(s)
-        return reverse(self.name, kwargs={key: ids[record] for key, record in self.kwargs.items()})
+        return reverse(self.name, kwargs={key: ids[record] if isinstance(record, str) else record
+                                          for key, record in self.kwargs.items()})
+
+
+def pr_levels(s: Scene, *levels: int, note: str = "comment") -> list[dict]:
+    """A level for each criterion of the peer review rubric, as the API takes them."""
+    return [{"criterion": criterion, "level": level, note: "Seen."}
+            for criterion, (level, _) in s._pr_levels(*levels).items()]
 
 
 def cohort_payload(s: Scene) -> dict:
@@ -387,6 +561,60 @@ API_CALLS: dict[str, Call] = {
     "mark own notification read":        Call("post", Api("notifications/{own_notification}/read/")),
     "mark colleague's notification read": Call("post", Api("notifications/{colleague_notification}/read/")),
     "mark all notifications read":       Call("post", Api("notifications/read-all/")),
+    # peer review
+    "list rubrics":                      Call("get", Api("peer-review/rubrics/")),
+    "GET rubric":                        Call("get", Api("peer-review/rubrics/{used_rubric}/")),
+    "GET draft rubric":                  Call("get", Api("peer-review/rubrics/{pr_draft_rubric}/")),
+    "POST rubric":                       Call("post", Api("peer-review/rubrics/"), lambda s: {
+                                             "title": "Mine", "criteria": [{"title": "Clarity", "levels": [
+                                                 {"points": 0, "descriptor": "No"},
+                                                 {"points": 1, "descriptor": "Yes"}]}]}),
+    "PATCH draft rubric":                Call("patch", Api("peer-review/rubrics/{pr_draft_rubric}/"),
+                                              lambda s: {"title": "Renamed"}),
+    "publish draft rubric":              Call("post", Api("peer-review/rubrics/{pr_draft_rubric}/publish/")),
+    "list assignments":                  Call("get", Api("peer-review/assignments/")),
+    "GET assignment":                    Call("get", Api("peer-review/assignments/{pr_assignment}/")),
+    "GET draft assignment":              Call("get", Api("peer-review/assignments/{pr_draft_assignment}/")),
+    "PATCH draft assignment":            Call("patch", Api("peer-review/assignments/{pr_draft_assignment}/"),
+                                              lambda s: {"title": "Renamed"}),
+    "publish draft assignment":          Call("post",
+                                              Api("peer-review/assignments/{pr_draft_assignment}/publish/")),
+    "assignment dashboard":              Call("get",
+                                              Api("peer-review/assignments/{pr_assignment}/dashboard/")),
+    "assignment grades":                 Call("get", Api("peer-review/assignments/{pr_assignment}/grades/")),
+    "list calibration examples":         Call("get", Api("peer-review/calibration-examples/")),
+    "GET calibration example":           Call("get", Api("peer-review/calibration-examples/{pr_example}/")),
+    "score calibration example":         Call("post",
+                                              Api("peer-review/calibration-examples/{pr_example}/score/"),
+                                              lambda s: {"scores": pr_levels(s, 1, 2)}),
+    "list calibration attempts":         Call("get", Api("peer-review/calibration-attempts/")),
+    "GET learner's calibration attempt": Call("get",
+                                              Api("peer-review/calibration-attempts/{learner_attempt}/")),
+    "list submissions":                  Call("get", Api("peer-review/submissions/")),
+    "GET learner's submission":          Call("get", Api("peer-review/submissions/{learner_submission}/")),
+    "versions of learner's submission":  Call("get",
+                                              Api("peer-review/submissions/{learner_submission}/versions/")),
+    "list allocations":                  Call("get", Api("peer-review/allocations/")),
+    "GET learner's allocation":          Call("get", Api("peer-review/allocations/{learner_allocation}/")),
+    "review with learner's allocation":  Call("post",
+                                              Api("peer-review/allocations/{learner_allocation}/review/"),
+                                              lambda s: {"levels": pr_levels(s, 1, 1), "comment": "Good."}),
+    "list reviews":                      Call("get", Api("peer-review/reviews/")),
+    "GET mentor's review":               Call("get", Api("peer-review/reviews/{mentor_review}/")),
+    "rate mentor's review":              Call("post", Api("peer-review/reviews/{mentor_review}/rate/"),
+                                              lambda s: {"rating": 4, "comment": "Helpful."}),
+    "list grades":                       Call("get", Api("peer-review/grades/")),
+    "GET learner's grade":               Call("get", Api("peer-review/grades/{learner_grade}/")),
+    "list checkpoints":                  Call("get", Api("peer-review/checkpoints/")),
+    "GET Sam's checkpoint":              Call("get", Api("peer-review/checkpoints/{sam_checkpoint}/")),
+    "resolve Sam's checkpoint":          Call("post",
+                                              Api("peer-review/checkpoints/{sam_checkpoint}/resolve/"),
+                                              lambda s: {"levels": pr_levels(s, 1, 1, note="reason"),
+                                                         "reason": "Read it twice."}),
+    "list disputes":                     Call("get", Api("peer-review/disputes/")),
+    "GET learner's dispute":             Call("get", Api("peer-review/disputes/{learner_dispute}/")),
+    "resolve learner's dispute":         Call("post", Api("peer-review/disputes/{learner_dispute}/resolve/"),
+                                              lambda s: {"outcome": "upheld", "response": "It stands."}),
 }
 
 API_MATRIX: dict[str, tuple[int, ...]] = {
@@ -503,6 +731,45 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "mark own notification read":        (401, 200, 200, 200, 200, 200, 200, 200),
     "mark colleague's notification read": (401, 404, 404, 404, 404, 404, 404, 404),
     "mark all notifications read":       (401, 200, 200, 200, 200, 200, 200, 200),
+    # peer review: analysts read dashboards, not the work; the peer mentor reviews the learner's
+    # submission (so reads it and wrote `mentor_review`), the learner reviews Sam's and has the
+    # peer mentor's still to do.
+    "list rubrics":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET rubric":                        (401, 200, 404, 200, 200, 200, 200, 404),
+    "GET draft rubric":                  (401, 200, 404, 200, 200, 404, 404, 404),
+    "POST rubric":                       (401, 201, 403, 201, 201, 403, 403, 403),
+    "PATCH draft rubric":                (401, 200, 404, 200, 200, 404, 404, 404),
+    "publish draft rubric":              (401, 200, 404, 200, 200, 404, 404, 404),
+    "list assignments":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET assignment":                    (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET draft assignment":              (401, 200, 200, 200, 200, 404, 404, 404),
+    "PATCH draft assignment":            (401, 200, 403, 200, 403, 404, 404, 404),
+    "publish draft assignment":          (401, 200, 403, 200, 403, 404, 404, 404),
+    "assignment dashboard":              (401, 200, 200, 200, 200, 403, 403, 404),
+    "assignment grades":                 (401, 200, 200, 200, 200, 403, 403, 404),
+    "list calibration examples":         (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET calibration example":           (401, 200, 404, 200, 200, 200, 200, 404),
+    # Learners have calibrated on it, so its scores are fixed: a 400 for whoever may score it.
+    "score calibration example":         (401, 400, 404, 400, 400, 403, 403, 404),
+    "list calibration attempts":         (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's calibration attempt": (401, 404, 404, 404, 404, 404, 200, 404),
+    "list submissions":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's submission":          (401, 200, 404, 200, 200, 200, 200, 404),
+    "versions of learner's submission":  (401, 200, 404, 200, 200, 200, 200, 404),
+    "list allocations":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's allocation":          (401, 200, 404, 200, 200, 404, 200, 404),
+    "review with learner's allocation":  (401, 403, 404, 403, 403, 404, 201, 404),
+    "list reviews":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET mentor's review":               (401, 200, 404, 200, 200, 200, 200, 404),
+    "rate mentor's review":              (401, 403, 404, 403, 403, 403, 200, 404),
+    "list grades":                       (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's grade":               (401, 200, 404, 200, 200, 404, 200, 404),
+    "list checkpoints":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET Sam's checkpoint":              (401, 200, 404, 200, 200, 404, 404, 404),
+    "resolve Sam's checkpoint":          (401, 200, 404, 200, 200, 404, 404, 404),
+    "list disputes":                     (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's dispute":             (401, 200, 404, 200, 200, 404, 200, 404),
+    "resolve learner's dispute":         (401, 200, 404, 200, 200, 404, 403, 404),
 }
 
 # What each role finds in a list: labels resolved by `list_labels` below.
@@ -575,6 +842,54 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "peer_mentor": {"learner's completion"}, "learner": {"learner's completion"}, "outsider": set(),
     },
     "notifications/": {role: {"own notification"} for role in SIGNED_IN_ROLES},
+    # peer review: the round of Scene.pr_round, where everyone in it reviews the other two
+    "peer-review/rubrics/": {
+        "hr_admin": {"rubric", "draft rubric"}, "analyst": set(), "facilitator": {"rubric", "draft rubric"},
+        "expert": {"rubric", "draft rubric"}, "peer_mentor": {"rubric"}, "learner": {"rubric"},
+        "outsider": set(),
+    },
+    "peer-review/assignments/": {
+        "hr_admin": {"assignment", "draft assignment"}, "analyst": {"assignment", "draft assignment"},
+        "facilitator": {"assignment", "draft assignment"}, "expert": {"assignment", "draft assignment"},
+        "peer_mentor": {"assignment"}, "learner": {"assignment"}, "outsider": set(),
+    },
+    "peer-review/calibration-examples/": {
+        "hr_admin": {"example"}, "analyst": set(), "facilitator": {"example"}, "expert": {"example"},
+        "peer_mentor": {"example"}, "learner": {"example"}, "outsider": set(),
+    },
+    # Only one's own attempts.
+    "peer-review/calibration-attempts/": {
+        "hr_admin": set(), "analyst": set(), "facilitator": set(), "expert": set(),
+        "peer_mentor": {"mentor's attempt"}, "learner": {"learner's attempt"}, "outsider": set(),
+    },
+    "peer-review/submissions/": {
+        "hr_admin": {"every submission"}, "analyst": set(), "facilitator": {"every submission"},
+        "expert": {"every submission"}, "peer_mentor": {"every submission"}, "learner": {"every submission"},
+        "outsider": set(),
+    },
+    # By default the list is the caller's to-do list: reviews allocated to them, not written yet.
+    "peer-review/allocations/": {
+        "hr_admin": set(), "analyst": set(), "facilitator": set(), "expert": set(), "peer_mentor": set(),
+        "learner": {"learner's allocation"}, "outsider": set(),
+    },
+    "peer-review/reviews/": {
+        "hr_admin": {"every review"}, "analyst": set(), "facilitator": {"every review"},
+        "expert": {"every review"}, "peer_mentor": {"reviews by the mentor", "reviews of the mentor's work"},
+        "learner": {"reviews by the learner", "reviews of the learner's work"}, "outsider": set(),
+    },
+    "peer-review/grades/": {
+        "hr_admin": {"every grade"}, "analyst": set(), "facilitator": {"every grade"},
+        "expert": {"every grade"}, "peer_mentor": set(), "learner": {"learner's grade"}, "outsider": set(),
+    },
+    "peer-review/checkpoints/": {
+        "hr_admin": {"Sam's checkpoint"}, "analyst": set(), "facilitator": {"Sam's checkpoint"},
+        "expert": {"Sam's checkpoint"}, "peer_mentor": set(), "learner": set(), "outsider": set(),
+    },
+    "peer-review/disputes/": {
+        "hr_admin": {"learner's dispute"}, "analyst": set(), "facilitator": {"learner's dispute"},
+        "expert": {"learner's dispute"}, "peer_mentor": set(), "learner": {"learner's dispute"},
+        "outsider": set(),
+    },
 }
 
 
@@ -589,6 +904,10 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
     def cohort_feed() -> set:
         _made = (s.learner_post, s.mentor_post, s.hidden_post)
         return set(FeedItem.objects.filter(cohort=w.cohort, visible=True).values_list("pk", flat=True))
+
+    def reviews(**lookup) -> Callable[[], set]:
+        return lambda: set(Review.objects.filter(submission__assignment=s.pr_assignment, **lookup)
+                           .values_list("pk", flat=True))
 
     return {
         "everyone in the organisation": lambda: set(User.objects.filter(organization=w.org)
@@ -614,6 +933,25 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
         "cohort feed": cohort_feed,
         "learner's completion": lambda: {s.learner_completion.pk},
         "own notification": lambda: {s.own_notification.pk},
+        # peer review
+        "rubric": lambda: {s.used_rubric.pk}, "draft rubric": lambda: {s.pr_draft_rubric.pk},
+        "assignment": lambda: {s.pr_assignment.pk}, "draft assignment": lambda: {s.pr_draft_assignment.pk},
+        "example": lambda: {s.pr_example.pk}, "learner's attempt": lambda: {s.learner_attempt.pk},
+        "mentor's attempt": lambda: {CalibrationAttempt.objects.get(example=s.pr_example,
+                                                                    learner=w.peer_mentor).pk},
+        "every submission": lambda: set(Submission.objects.filter(assignment=s.pr_assignment)
+                                        .values_list("pk", flat=True)),
+        "learner's allocation": lambda: {s.learner_allocation.pk},
+        "every review": reviews(),
+        "reviews by the learner": reviews(reviewer=w.learner),
+        "reviews of the learner's work": reviews(submission__author=w.learner),
+        "reviews by the mentor": reviews(reviewer=w.peer_mentor),
+        "reviews of the mentor's work": reviews(submission__author=w.peer_mentor),
+        "every grade": lambda: set(Grade.objects.filter(submission__assignment=s.pr_assignment)
+                                   .values_list("pk", flat=True)),
+        "learner's grade": lambda: {s.learner_grade.pk},
+        "Sam's checkpoint": lambda: {s.sam_checkpoint.pk},
+        "learner's dispute": lambda: {s.learner_dispute.pk},
     }
 
 
@@ -733,6 +1071,40 @@ PORTAL_CALLS: dict[str, Call] = {
                                                             pk="colleague_notification")),
     "open own notification":             Call("get", Page("notifications:open", pk="own_notification")),
     "open colleague's notification":     Call("get", Page("notifications:open", pk="colleague_notification")),
+    # peer review: the learner pages
+    "peer review assignments":           Call("get", Page("peer_review:list")),
+    "peer review assignment page":       Call("get", Page("peer_review:assignment", pk="pr_assignment")),
+    "draft assignment page":             Call("get",
+                                              Page("peer_review:assignment", pk="pr_draft_assignment")),
+    "submission form":                   Call("get", Page("peer_review:submit", pk="pr_assignment")),
+    "regrade request form":              Call("get", Page("peer_review:dispute", pk="pr_assignment")),
+    "calibration page":                  Call("get", Page("peer_review:calibrate", pk="pr_assignment")),
+    "version 1 of learner's submission": Call("get", Page("peer_review:version", pk="learner_submission",
+                                                          number=1)),
+    "learner's attachment":              Call("get", Page("peer_review:attachment", pk="learner_attachment")),
+    "calibration result":                Call("get", Page("peer_review:calibration_result", pk="pr_example")),
+    "learner's review page":             Call("get", Page("peer_review:review", pk="learner_allocation")),
+    "rating form of mentor's review":    Call("get", Page("peer_review:rate", pk="mentor_review")),
+    # peer review: the staff pages
+    "peer review management":            Call("get", Page("peer_review:manage")),
+    "rubrics page":                      Call("get", Page("peer_review:rubrics")),
+    "new rubric form":                   Call("get", Page("peer_review:rubric_create")),
+    "edit draft rubric form":            Call("get", Page("peer_review:rubric_edit", pk="pr_draft_rubric")),
+    "publish draft rubric":              Call("post",
+                                              Page("peer_review:rubric_publish", pk="pr_draft_rubric")),
+    "new assignment form":               Call("get",
+                                              Page("peer_review:assignment_create", cohort_pk="cohort")),
+    "assignment dashboard":              Call("get", Page("peer_review:dashboard", pk="pr_assignment")),
+    "edit draft assignment form":        Call("get", Page("peer_review:assignment_edit",
+                                                          pk="pr_draft_assignment")),
+    "publish draft assignment":          Call("post", Page("peer_review:assignment_publish",
+                                                           pk="pr_draft_assignment")),
+    "grades CSV":                        Call("get", Page("peer_review:grades_csv", pk="pr_assignment")),
+    "new calibration example form":      Call("get", Page("peer_review:example_create", pk="pr_assignment")),
+    "score calibration example form":    Call("get", Page("peer_review:example_score", pk="pr_example")),
+    "Sam's checkpoint":                  Call("get", Page("peer_review:checkpoint", pk="sam_checkpoint")),
+    "answer form of learner's dispute":  Call("get",
+                                              Page("peer_review:dispute_answer", pk="learner_dispute")),
 }
 
 PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
@@ -820,6 +1192,32 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "mark colleague's notification read": (LOGIN, 404,  404,   404,   404,   404,   404,   404),
     "open own notification":             (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
     "open colleague's notification":     (LOGIN, 404,   404,   404,   404,   404,   404,   404),
+    # peer review: the submit, regrade and rating forms live on other pages (POST only here).
+    "peer review assignments":           (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    "peer review assignment page":       (LOGIN, 200, 200, 200, 200, 200, 200, 404),
+    "draft assignment page":             (LOGIN, 200, 200, 200, 200, 404, 404, 404),
+    "submission form":                   (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    "regrade request form":              (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    "calibration page":                  (LOGIN, 403, 403, 403, 403, 200, 200, 404),
+    "version 1 of learner's submission": (LOGIN, 200, 404, 200, 200, 200, 200, 404),
+    "learner's attachment":              (LOGIN, 200, 404, 200, 200, 200, 200, 404),
+    "calibration result":                (LOGIN, MOVED, 404, MOVED, MOVED, 200, 200, 404),
+    "learner's review page":             (LOGIN, 404, 404, 404, 404, 404, 200, 404),
+    "rating form of mentor's review":    (LOGIN, 405, 405, 405, 405, 405, 405, 405),
+    "peer review management":            (LOGIN, 200, 403, 200, 200, 403, 403, 403),
+    "rubrics page":                      (LOGIN, 200, 403, 200, 200, 403, 403, 403),
+    "new rubric form":                   (LOGIN, 200, 403, 200, 200, 403, 403, 403),
+    "edit draft rubric form":            (LOGIN, 200, 404, 200, 200, 404, 404, 404),
+    "publish draft rubric":              (LOGIN, MOVED, 404, MOVED, MOVED, 404, 404, 404),
+    "new assignment form":               (LOGIN, 200, 403, 200, 403, 403, 403, 404),
+    "assignment dashboard":              (LOGIN, 200, 200, 200, 200, 403, 403, 404),
+    "edit draft assignment form":        (LOGIN, 200, 403, 200, 403, 404, 404, 404),
+    "publish draft assignment":          (LOGIN, MOVED, 403, MOVED, 403, 404, 404, 404),
+    "grades CSV":                        (LOGIN, 200, 200, 200, 200, 403, 403, 404),
+    "new calibration example form":      (LOGIN, 200, 403, 200, 200, 403, 403, 404),
+    "score calibration example form":    (LOGIN, 200, 404, 200, 200, 403, 403, 404),
+    "Sam's checkpoint":                  (LOGIN, 200, 404, 200, 200, 404, 404, 404),
+    "answer form of learner's dispute":  (LOGIN, 200, 404, 200, 200, 404, 403, 404),
 }
 
 
