@@ -21,3 +21,33 @@ def apply_errors(form, exc: ApplicationError) -> None:
             placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def attempt(form, write, **kwargs) -> tuple[bool, object]:
+    """Run a service; its rule messages go onto `form` (the typed text stays). A policy
+    refusal is a 403."""
+    from .errors import PermissionDenied as ServicePermissionDenied
+
+    try:
+        return True, write(**kwargs)
+    except ServicePermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        apply_errors(form, exc)
+        return False, None
+
+
+def first_error(exc: ApplicationError) -> str:
+    """The first field message of a service error, else its summary."""
+    return next((message for messages in exc.errors.values() for message in messages), exc.message)
+
+
+def next_url(request, default: str) -> str:
+    """Where to go after an action: a same-site `next`, else `default`."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default

@@ -445,11 +445,10 @@ class CaseState(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-class Checkpoint(models.Model):
-    """A submission an expert grades because its reviewers disagree (or it has too few reviews)."""
+class Case(models.Model):
+    """Something about a submission that waits for a person: open until resolved."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="checkpoints")
-    reason = models.CharField(max_length=300)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="%(class)ss")
     state = models.CharField(max_length=10, choices=CaseState.choices, default=CaseState.OPEN)
     created_at = models.DateTimeField(default=now)
     resolved_by = models.ForeignKey(
@@ -458,12 +457,19 @@ class Checkpoint(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["submission"], condition=Q(state="open"), name="one_open_checkpoint_per_submission"
+                fields=["submission"], condition=Q(state="open"), name="one_open_%(class)s_per_submission"
             ),
         ]
+
+
+class Checkpoint(Case):
+    """A submission an expert grades because its reviewers disagree (or it has too few reviews)."""
+
+    reason = models.CharField(max_length=300)
 
     def __str__(self) -> str:
         return f"Checkpoint for {self.submission}"
@@ -474,28 +480,13 @@ class DisputeOutcome(models.TextChoices):
     REGRADED = "regraded", "Regraded"
 
 
-class Dispute(models.Model):
+class Dispute(Case):
     """A learner's request to have their grade looked at again."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="disputes")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField()
-    state = models.CharField(max_length=10, choices=CaseState.choices, default=CaseState.OPEN)
     outcome = models.CharField(max_length=10, choices=DisputeOutcome.choices, blank=True)
     response = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=now)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["submission"], condition=Q(state="open"), name="one_open_dispute_per_submission"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"Regrade request for {self.submission}"

@@ -18,14 +18,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts import selectors as cohort_selectors
 from cohorts.models import CohortMembership
 from core import errors, policy
 from core.markdown import render_markdown
-from core.portal import apply_errors, require
+from core.portal import apply_errors, first_error, next_url, require
 
 from .. import facilitator_selectors as selectors
 from .. import moderation_queue, services
@@ -46,23 +45,10 @@ from ..models import Flag, PromptState
 QUEUE_PAGE_SIZE = 20
 
 
-def _next(request, default: str) -> str:
-    """Where to go after an action: a same-site `next`, else `default`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
-
-
 def _managed_cohort(request, pk: int):
     cohort = cohort_selectors.cohort_get(request.user, pk)
     require(request.user, "prompt.manage", cohort)
     return cohort
-
-
-def _first_error(exc: errors.ApplicationError) -> str:
-    return next((m for msgs in exc.errors.values() for m in msgs), exc.message)
 
 
 def _form_page(request, form, *, perform, confirmation, default: str, template: str, context: dict):
@@ -81,8 +67,8 @@ def _form_page(request, form, *, perform, confirmation, default: str, template: 
             apply_errors(form, exc)
         else:
             messages.success(request, confirmation())
-            return redirect(_next(request, default))
-    return render(request, template, {**context, "form": form, "next": _next(request, default)})
+            return redirect(next_url(request, default))
+    return render(request, template, {**context, "form": form, "next": next_url(request, default)})
 
 
 # --- prompts ---------------------------------------------------------------------
@@ -192,7 +178,7 @@ def prompt_publish(request, pk: int):
         except errors.PermissionDenied as exc:
             raise PermissionDenied from exc
         except errors.ApplicationError as exc:
-            messages.error(request, _first_error(exc))
+            messages.error(request, first_error(exc))
         else:
             messages.success(request, f"\u201c{prompt.title}\u201d is published: {len(threads)} "
                                       f"thread{'s' if len(threads) != 1 else ''} opened, roles handed out.")
@@ -263,7 +249,7 @@ def _after_moderation(request, message: str, default: str):
             "item": item, "item_key": key, "done": message, "next": reverse("discussions:moderation"),
         })
     messages.success(request, message)
-    return redirect(_next(request, default))
+    return redirect(next_url(request, default))
 
 
 @login_required
@@ -370,10 +356,10 @@ def moderator_set(request, cohort_pk: int):
     except errors.PermissionDenied as exc:
         raise PermissionDenied from exc
     except errors.ApplicationError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, first_error(exc))
     else:
         messages.success(request, f"{membership.user.display_name} moderates {cohort.name} this week.")
-    return redirect(_next(request, default))
+    return redirect(next_url(request, default))
 
 
 urlpatterns = [

@@ -21,24 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cohorts import selectors as cohort_selectors
 from core import policy
-from core.errors import ApplicationError
 from core.errors import PermissionDenied as ServicePermissionDenied
 from core.markdown import word_count
-from core.portal import apply_errors, require
+from core.portal import attempt, require
 
 from .. import selectors, services
 from ..forms import EditForm, EndorseForm, FlagForm, MicrotaskDoneForm, PostForm, ReplyForm
-
-
-def _attempt(form, write, **kwargs) -> tuple[bool, object]:
-    """Run a service; its rule messages go onto `form` (the typed text stays)."""
-    try:
-        return True, write(**kwargs)
-    except ServicePermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        apply_errors(form, exc)
-        return False, None
 
 
 def _first_error(form) -> str:
@@ -110,7 +98,7 @@ def post_create(request, pk: int):
     require(request.user, "thread.post", view.thread)
     form = _post_form(view, request.POST)
     if form.is_valid():
-        ok, post = _attempt(form, services.post_create, actor=request.user, thread=view.thread,
+        ok, post = attempt(form, services.post_create, actor=request.user, thread=view.thread,
                             body=form.cleaned_data["body"], as_role=form.cleaned_data.get("as_role", False))
         if ok:
             if not request.htmx:
@@ -144,7 +132,7 @@ def reply(request, pk: int):
         require(request.user, "thread.post", thread)
         form = ReplyForm(request.POST)
         if form.is_valid():
-            ok, post = _attempt(form, services.post_create, actor=request.user, thread=thread,
+            ok, post = attempt(form, services.post_create, actor=request.user, thread=thread,
                                 body=form.cleaned_data["body"], parent=parent)
             if ok:
                 if not request.htmx:
@@ -202,7 +190,7 @@ def post_edit(request, pk: int):
                     prefix=f"edit-{post.pk}")
     _counter(form, role)
     if request.method == "POST" and form.is_valid():
-        ok, _ = _attempt(form, services.post_edit, actor=request.user, post=post,
+        ok, _ = attempt(form, services.post_edit, actor=request.user, post=post,
                          body=form.cleaned_data["body"])
         if ok:
             if not request.htmx:
@@ -272,7 +260,7 @@ def endorse(request, pk: int):
     form = EndorseForm(request.POST)
     ok, endorsement = False, None
     if form.is_valid():
-        ok, endorsement = _attempt(form, services.endorsement_toggle, actor=request.user, post=post,
+        ok, endorsement = attempt(form, services.endorsement_toggle, actor=request.user, post=post,
                                    text=form.cleaned_data["text"])
     done = "You endorsed this post." if endorsement else "Your endorsement is withdrawn."
     return _after_reaction(request, post, form, ok, done)
@@ -283,7 +271,7 @@ def endorse(request, pk: int):
 def nominate(request, pk: int):
     post = selectors.post_get(request.user, pk)
     form = EndorseForm({})
-    ok, _ = _attempt(form, services.top_take_nominate, actor=request.user, post=post)
+    ok, _ = attempt(form, services.top_take_nominate, actor=request.user, post=post)
     return _after_reaction(request, post, form, ok, "You nominated this post as a Top Take.")
 
 
@@ -294,7 +282,7 @@ def flag(request, pk: int):
     post = selectors.post_get(request.user, pk)
     form = FlagForm(request.POST if request.method == "POST" else None, prefix=f"flag-{post.pk}")
     if request.method == "POST" and form.is_valid():
-        ok, _ = _attempt(form, services.post_flag, actor=request.user, post=post,
+        ok, _ = attempt(form, services.post_flag, actor=request.user, post=post,
                          reason=form.cleaned_data["reason"], note=form.cleaned_data["note"])
         if ok:
             if request.htmx:
@@ -327,7 +315,7 @@ def microtask_done(request, pk: int):
     form = MicrotaskDoneForm(request.POST)
     ok, completion = False, None
     if form.is_valid():
-        ok, completion = _attempt(form, services.microtask_complete, actor=request.user, step=step,
+        ok, completion = attempt(form, services.microtask_complete, actor=request.user, step=step,
                                   comment=form.cleaned_data["comment"])
     if not ok:  # marked done already (another tab, a double click): show it as done
         completion = selectors.my_completion(request.user, step)

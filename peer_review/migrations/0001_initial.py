@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),
                 ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disputes', to='peer_review.submission')),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='peer_review.submission')),
             ],
             options={
                 'ordering': ['created_at', 'id'],
@@ -197,7 +197,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),
                 ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkpoints', to='peer_review.submission')),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='peer_review.submission')),
             ],
             options={
                 'ordering': ['created_at', 'id'],

@@ -8,7 +8,7 @@ from .assignments import (
     example_score,
     scored_examples,
 )
-from .grades import checkpoint_resolve, dispute_open, dispute_resolve, grade_if_ready, reviews_close
+from .grades import checkpoint_resolve, dispute_open, dispute_resolve, grade_submissions, reviews_close
 from .reviewing import (
     calibration_done,
     calibration_examples_for,
@@ -37,7 +37,7 @@ __all__ = [
     "dispute_resolve",
     "example_create",
     "example_score",
-    "grade_if_ready",
+    "grade_submissions",
     "records_refresh",
     "review_submit",
     "reviews_allocate",

@@ -71,17 +71,6 @@ def _payload(submission: Submission, grade: Grade | None = None, **extra) -> dic
     return payload | extra
 
 
-def grade_if_ready(
-    submission: Submission, *, now: dt.datetime | None = None, closing: bool = False
-) -> Grade | None:
-    """Grade a submission whose allocated peer reviews are all in (or, when closing the
-    review window, with what arrived). Does nothing for a submission already graded."""
-    assignment = Assignment.objects.select_related("cohort__organization", "rubric").get(
-        pk=submission.assignment_id
-    )
-    return grade_submissions(assignment, [submission.pk], now=now, closing=closing).get(submission.pk)
-
-
 def _checkpoint_reason(result, criteria, reviews: int) -> str:
     reasons = [
         f"only one review of \u201c{criteria[pk].title}\u201d"

@@ -27,7 +27,7 @@ from core.events import emit, emit_many
 from core.policy import require
 
 from .. import allocation as allocation_rules
-from ..calibration import calibration_accuracy, mean_calibration_accuracy
+from ..calibration import calibration_accuracy, level_agreement, mean_calibration_accuracy
 from ..events import PeerReviewVerb
 from ..grading import reviewer_score, reviewer_weight
 from ..models import (
@@ -124,8 +124,6 @@ def _ensure_records(assignment: Assignment, reviewer_ids) -> None:
 def records_refresh(assignment: Assignment, reviewer_ids) -> None:
     """Recompute what a reviewer's record says about this assignment: agreement with the
     final grades of the submissions they reviewed, usefulness ratings, reviewing score."""
-    from ..calibration import level_agreement
-
     reviewer_ids = list(set(reviewer_ids))
     if not reviewer_ids:
         return
@@ -474,10 +472,9 @@ def reviews_reallocate_overdue(assignment_id: int, *, now: dt.datetime | None = 
         )
     _emit_allocated(assignment, created, submissions, {"reallocated": True})
     # A submission whose missing review found nobody may now be complete.
-    from .grades import grade_if_ready
+    from .grades import grade_submissions
 
-    for submission_id in {row.submission_id for row in overdue_rows}:
-        grade_if_ready(Submission.objects.get(pk=submission_id), now=now)
+    grade_submissions(assignment, list({row.submission_id for row in overdue_rows}), now=now)
     return len(overdue_rows)
 
 
@@ -563,10 +560,12 @@ def review_submit(
         },
     )
     if not allocation.is_self:
-        records_refresh(assignment, [actor.pk])
-        from .grades import grade_if_ready
+        from .grades import grade_submissions
 
-        grade_if_ready(submission, now=now)
+        # A final grade refreshes the records of all the submission's reviewers, this one too.
+        graded = grade_submissions(assignment, [submission.pk], now=now)
+        if not any(grade.state == GradeState.FINAL for grade in graded.values()):
+            records_refresh(assignment, [actor.pk])
     return review
 
 

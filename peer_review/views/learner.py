@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import ApplicationError
-from core.errors import PermissionDenied as ServicePermissionDenied
-from core.portal import apply_errors, require
+from core.portal import attempt, require
 
 from .. import selectors, services
 from ..grading import METHOD_EXPLANATION
@@ -33,17 +30,6 @@ ACCURACY_DEFINITION = (
     "the largest possible gap on that criterion. Matching the expert everywhere gives 100%; "
     "picking the opposite end of every scale gives 0%."
 )
-
-
-def _attempt(form, write, **kwargs) -> tuple[bool, object]:
-    """Run a service; its rule messages go onto `form` (the typed text stays)."""
-    try:
-        return True, write(**kwargs)
-    except ServicePermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        apply_errors(form, exc)
-        return False, None
 
 
 def _assignment_url(pk: int, anchor: str = "") -> str:
@@ -109,7 +95,7 @@ def submit(request, pk: int):
     require(request.user, "assignment.participate", page.assignment)
     form = _submission_form(page, request.POST, request.FILES)
     if form.is_valid():
-        ok, submission = _attempt(
+        ok, submission = attempt(
             form,
             services.submission_save,
             actor=request.user,
@@ -138,7 +124,7 @@ def rate(request, pk: int):
     review = selectors.review_get(request.user, pk)
     form = RatingForm(request.POST, prefix=f"rate-{review.pk}")
     if form.is_valid():
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             services.usefulness_rate,
             actor=request.user,
@@ -162,7 +148,7 @@ def dispute(request, pk: int):
         raise Http404("You have no submission here.")
     form = DisputeForm(request.POST)
     if form.is_valid():
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             services.dispute_open,
             actor=request.user,
@@ -227,7 +213,7 @@ def calibrate(request, pk: int):
             initial={"example_id": example.pk},
         )
         if request.method == "POST" and form.is_valid():
-            ok, _ = _attempt(
+            ok, _ = attempt(
                 form, services.calibration_submit, actor=request.user, example=example, levels=form.levels()
             )
             if ok:
@@ -279,7 +265,7 @@ def review(request, pk: int):
     if page.can_review:
         form = ReviewForm(request.POST if request.method == "POST" else None, criteria=page.criteria)
         if request.method == "POST" and form.is_valid():
-            ok, _ = _attempt(
+            ok, _ = attempt(
                 form,
                 services.review_submit,
                 actor=request.user,

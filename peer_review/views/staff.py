@@ -23,13 +23,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cohorts import selectors as cohort_selectors
 from core import errors, policy
-from core.portal import apply_errors, require
+from core.portal import attempt, first_error, next_url, require
 
 from .. import dashboard as reads
 from .. import services
@@ -47,31 +46,6 @@ from ..staff_forms import (
     rows_for,
     rubric_initial,
 )
-
-
-def _next(request, default: str) -> str:
-    """Where to go after an action: a same-site `next`, else `default`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _attempt(form, write, **kwargs) -> tuple[bool, object]:
-    """Run a service; its rule messages go onto `form` (what was typed stays)."""
-    try:
-        return True, write(**kwargs)
-    except errors.PermissionDenied as exc:
-        raise PermissionDenied(exc.message) from exc
-    except errors.ApplicationError as exc:
-        apply_errors(form, exc)
-        return False, None
-
-
-def _first_error(exc: errors.ApplicationError) -> str:
-    return next((m for msgs in exc.errors.values() for m in msgs), exc.message)
 
 
 def _dashboard_url(assignment, anchor: str = "") -> str:
@@ -196,13 +170,13 @@ def rubric_publish(request, pk: int):
     except errors.PermissionDenied as exc:
         raise PermissionDenied(exc.message) from exc
     except errors.ApplicationError as exc:
-        messages.error(request, _first_error(exc))
+        messages.error(request, first_error(exc))
     else:
         messages.success(
             request,
             f"\u201c{rubric.title}\u201d (version {rubric.version}) is published: assignments can use it.",
         )
-    return redirect(_next(request, reverse("peer_review:rubrics")))
+    return redirect(next_url(request, reverse("peer_review:rubrics")))
 
 
 # --- assignments --------------------------------------------------------------------------------
@@ -235,7 +209,7 @@ def assignment_create(request, cohort_pk: int):
         initial=_default_windows(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        ok, assignment = _attempt(
+        ok, assignment = attempt(
             form,
             services.assignment_create,
             actor=request.user,
@@ -286,7 +260,7 @@ def assignment_edit(request, pk: int):
         initial=_assignment_initial(assignment),
     )
     if request.method == "POST" and form.is_valid():
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form,
             services.assignment_update,
             actor=request.user,
@@ -340,7 +314,7 @@ def example_create(request, pk: int):
     require(request.user, "assignment.expert", assignment)
     form = ExampleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        ok, example = _attempt(
+        ok, example = attempt(
             form, services.example_create, actor=request.user, assignment=assignment, **form.cleaned_data
         )
         if ok:
@@ -369,7 +343,7 @@ def example_score(request, pk: int):
         ),
     )
     if request.method == "POST" and form.is_valid():
-        ok, _ = _attempt(
+        ok, _ = attempt(
             form, services.example_score, actor=request.user, example=example, scores=form.levels()
         )
         if ok:
@@ -453,7 +427,7 @@ def checkpoint(request, pk: int):
             initial=CheckpointForm.initial_for({row.criterion.pk: row.suggested for row in side.rows}),
         )
         if request.method == "POST" and form.is_valid():
-            ok, grade = _attempt(
+            ok, grade = attempt(
                 form,
                 services.checkpoint_resolve,
                 actor=request.user,
@@ -467,7 +441,7 @@ def checkpoint(request, pk: int):
                     f"The grade of {submission.author.display_name}'s work is final: "
                     f"{grade.percentage:.0f}%. They can see the levels and your reasons.",
                 )
-                return redirect(_next(request, reverse("peer_review:checkpoint", args=[case.pk])))
+                return redirect(next_url(request, reverse("peer_review:checkpoint", args=[case.pk])))
     elif request.method == "POST":
         messages.info(request, "This checkpoint has already been resolved.")
         return redirect("peer_review:checkpoint", pk=case.pk)
@@ -480,7 +454,7 @@ def checkpoint(request, pk: int):
             "assignment": submission.assignment,
             "side": side,
             "form": form,
-            "next": _next(request, ""),
+            "next": next_url(request, ""),
         },
     )
 
@@ -500,7 +474,7 @@ def dispute_answer(request, pk: int):
             initial=DisputeAnswerForm.initial_for({row.criterion.pk: row.suggested for row in side.rows}),
         )
         if request.method == "POST" and form.is_valid():
-            ok, _ = _attempt(
+            ok, _ = attempt(
                 form,
                 services.dispute_resolve,
                 actor=request.user,
@@ -511,7 +485,7 @@ def dispute_answer(request, pk: int):
             )
             if ok:
                 messages.success(request, f"Your answer is sent to {submission.author.display_name}.")
-                return redirect(_next(request, reverse("peer_review:dispute_answer", args=[dispute.pk])))
+                return redirect(next_url(request, reverse("peer_review:dispute_answer", args=[dispute.pk])))
     elif request.method == "POST":
         messages.info(request, "This regrade request has already been answered.")
         return redirect("peer_review:dispute_answer", pk=dispute.pk)
@@ -524,7 +498,7 @@ def dispute_answer(request, pk: int):
             "assignment": submission.assignment,
             "side": side,
             "form": form,
-            "next": _next(request, ""),
+            "next": next_url(request, ""),
         },
     )
 
