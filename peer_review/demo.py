@@ -14,7 +14,7 @@ from django.utils import timezone
 from cohorts.models import Cohort, CohortRole, CohortStep, User
 
 from . import services
-from .models import AllocationState, Assignment, Criterion, ReviewAllocation
+from .models import AllocationState, Assignment, Criterion, Grade, GradeState, ReviewAllocation
 
 RUBRIC = [
     {
@@ -158,6 +158,12 @@ def load_demo() -> dict[str, int]:
             comment="Clear situation and impact. Try asking for their view before proposing a fix.",
             now=now - dt.timedelta(hours=rng.randint(2, 20)),
         )
+    # Dana disputes her grade, so the facilitator's queue shows a regrade request.
+    dana_submission = assignment.submissions.get(author=dana)
+    if Grade.objects.filter(submission=dana_submission, state=GradeState.FINAL).exists():
+        services.dispute_open(actor=dana, submission=dana_submission,
+                              reason="My opening names the behaviour and its impact; I think "
+                                     "\"Specific behaviour\" deserves the top level.")
     created["peer review assignments"] += 1
 
     services.assignment_publish(

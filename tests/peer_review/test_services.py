@@ -442,3 +442,6 @@ def test_the_demo_shows_every_phase_and_loads_once():
         assignment=review_phase, reviewer__email="learner@acme.example", state="assigned"
     ).exists()
     assert Grade.objects.filter(submission__assignment=review_phase).exists()
+    from peer_review.models import Dispute
+
+    assert Dispute.objects.filter(submission__author__email="learner@acme.example", state="open").exists()
