@@ -233,6 +233,37 @@ def agreement_with_finals(
     return level_agreement(reviewer_levels, final_levels, levels_per_criterion)
 
 
+def reference_without(
+    reviewer_id: ReviewerId,
+    scores_by_criterion: Mapping[Criterion, Sequence[ReviewScore]],
+    weights: Mapping[ReviewerId, float],
+    final_levels: Mapping[Criterion, float],
+    overridden: frozenset | set = frozenset(),
+) -> dict[Criterion, float]:
+    """The levels a reviewer's review is judged against: the final grade without them.
+
+    A final level from the peers' weighted median contains the reviewer's own level, so
+    comparing them with it flatters everyone (with two reviewers, each pulls the median
+    towards themselves). For each graded criterion the reference is the weighted median
+    of the *other* peers' levels with the same weights, or the final level itself where
+    an expert set it (`overridden`), since the expert's level owes nothing to the
+    reviewer. A criterion nobody else scored, and no expert set, has no independent
+    reference and is left out.
+    """
+    reference = {}
+    for criterion, final in final_levels.items():
+        if criterion in overridden:
+            reference[criterion] = float(final)
+            continue
+        others = [s for s in scores_by_criterion.get(criterion, ()) if s.reviewer_id != reviewer_id]
+        if others:
+            reference[criterion] = weighted_median(
+                [s.level for s in others],
+                [weights.get(s.reviewer_id, MIN_REVIEWER_WEIGHT) for s in others],
+            )
+    return reference
+
+
 def reviewer_score(
     agreement_with_finals: float | None,
     calibration_accuracy: float | None,

@@ -5,7 +5,7 @@ reviewer's record and weight.
 Weights. The weight of a reviewer's levels in an assignment comes from
 ``grading.reviewer_score`` over their evidence so far: agreement with the final
 grades of their reviews in the organisation's other assignments (each review
-counting once), their calibration accuracy here (or, before they calibrate, in
+counting once, judged against the other reviewers' levels or the expert's), their calibration accuracy here (or, before they calibrate, in
 earlier assignments) and the usefulness ratings their reviews received. It is set
 when they are allocated work and again when they finish calibrating, and stored on
 their ``ReviewerRecord`` for this assignment.
@@ -29,7 +29,8 @@ from core.policy import require
 from .. import allocation as allocation_rules
 from ..calibration import calibration_accuracy, level_agreement, mean_calibration_accuracy
 from ..events import PeerReviewVerb
-from ..grading import reviewer_score, reviewer_weight
+from ..grading import ReviewScore as PeerLevel
+from ..grading import reference_without, reviewer_score, reviewer_weight
 from ..models import (
     AllocationState,
     Assignment,
@@ -123,29 +124,58 @@ def _ensure_records(assignment: Assignment, reviewer_ids) -> None:
 
 def records_refresh(assignment: Assignment, reviewer_ids) -> None:
     """Recompute what a reviewer's record says about this assignment: agreement with the
-    final grades of the submissions they reviewed, usefulness ratings, reviewing score."""
+    final grades of the submissions they reviewed (each judged against the grade the
+    other reviewers and any expert gave, see ``grading.reference_without``), usefulness
+    ratings, reviewing score."""
     reviewer_ids = list(set(reviewer_ids))
     if not reviewer_ids:
         return
     criteria = Criterion.objects.filter(rubric_id=assignment.rubric_id).annotate(n=Count("levels"))
     levels_per = dict(criteria.values_list("pk", "n"))
-    given: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-    for reviewer_id, submission_id, criterion_id, level in ReviewScore.objects.filter(
-        review__reviewer_id__in=reviewer_ids, review__submission__assignment=assignment, review__is_self=False
-    ).values_list("review__reviewer_id", "review__submission_id", "criterion_id", "level"):
-        given[(reviewer_id, submission_id)][criterion_id] = level
+    reviewed: dict[int, set[int]] = defaultdict(set)
+    for reviewer_id, submission_id in Review.objects.filter(
+        reviewer_id__in=reviewer_ids, submission__assignment=assignment, is_self=False
+    ).values_list("reviewer_id", "submission_id"):
+        reviewed[reviewer_id].add(submission_id)
+    submission_ids = set().union(*reviewed.values()) if reviewed else set()
     finals: dict[int, dict[int, float]] = defaultdict(dict)
-    for submission_id, criterion_id, level in CriterionGrade.objects.filter(
-        grade__submission_id__in={submission_id for _, submission_id in given}, grade__state=GradeState.FINAL
-    ).values_list("grade__submission_id", "criterion_id", "level"):
+    overridden: dict[int, set[int]] = defaultdict(set)
+    for submission_id, criterion_id, level, peer_level, reason in CriterionGrade.objects.filter(
+        grade__submission_id__in=submission_ids, grade__state=GradeState.FINAL
+    ).values_list("grade__submission_id", "criterion_id", "level", "peer_level", "override_reason"):
         finals[submission_id][criterion_id] = level
+        if reason or peer_level is None or peer_level != level:
+            overridden[submission_id].add(criterion_id)
+    # Every peer's levels on the graded submissions, not only the refreshed reviewers':
+    # each reviewer is judged against the others.
+    scores: dict[int, dict[int, list[PeerLevel]]] = defaultdict(lambda: defaultdict(list))
+    for submission_id, reviewer_id, criterion_id, level in ReviewScore.objects.filter(
+        review__submission_id__in=list(finals), review__is_self=False
+    ).values_list("review__submission_id", "review__reviewer_id", "criterion_id", "level"):
+        scores[submission_id][criterion_id].append(PeerLevel(reviewer_id, level))
+    weights = dict(
+        ReviewerRecord.objects.filter(
+            assignment=assignment,
+            reviewer_id__in={s.reviewer_id for by in scores.values() for c in by.values() for s in c},
+        ).values_list("reviewer_id", "weight")
+    )
     agreements: dict[int, list[float]] = defaultdict(list)
     done: dict[int, int] = defaultdict(int)
-    for (reviewer_id, submission_id), levels in given.items():
-        done[reviewer_id] += 1
-        final = finals.get(submission_id)
-        if final and set(final) <= set(levels):
-            agreements[reviewer_id].append(level_agreement(levels, final, levels_per))
+    for reviewer_id, submissions in reviewed.items():
+        done[reviewer_id] = len(submissions)
+        for submission_id in submissions:
+            if submission_id not in finals:
+                continue
+            by_criterion = scores[submission_id]
+            own = {
+                c: s.level for c, given in by_criterion.items() for s in given if s.reviewer_id == reviewer_id
+            }
+            reference = reference_without(
+                reviewer_id, by_criterion, weights, finals[submission_id], overridden[submission_id]
+            )
+            reference = {c: level for c, level in reference.items() if c in own}
+            if reference:
+                agreements[reviewer_id].append(level_agreement(own, reference, levels_per))
     ratings: dict[int, list[int]] = defaultdict(list)
     for reviewer_id, rating in UsefulnessRating.objects.filter(
         review__reviewer_id__in=reviewer_ids, review__submission__assignment=assignment

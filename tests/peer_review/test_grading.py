@@ -19,6 +19,7 @@ from peer_review.grading import (
     agreement_with_finals,
     criterion_grade,
     points_for_level,
+    reference_without,
     reviewer_score,
     reviewer_weight,
     submission_grade,
@@ -233,6 +234,47 @@ def test_agreement_with_finals_is_the_calibration_distance():
     agreement = agreement_with_finals({"clarity": 2, "evidence": 2}, {"clarity": 3.5, "evidence": 1},
                                       levels_per_criterion)
     assert agreement == pytest.approx(1 - (1.5 / 4 + 1 / 2) / 2)
+
+
+# reference_without: each reviewer is judged against the grade the others gave
+
+
+def test_a_reviewer_is_judged_against_the_other_reviewers_median():
+    by_criterion = {"clarity": scores(1, 2, 4)}
+    final = {"clarity": 2.0}  # the median of all three, r1's own level among them
+    weights = equal_weights(3)
+    assert reference_without("r0", by_criterion, weights, final) == {"clarity": 3.0}  # of 2 and 4
+    assert reference_without("r1", by_criterion, weights, final) == {"clarity": 2.5}  # of 1 and 4
+    assert reference_without("r2", by_criterion, weights, final) == {"clarity": 1.5}  # of 1 and 2
+
+
+def test_the_others_keep_their_weights():
+    by_criterion = {"clarity": scores(0, 1, 3)}
+    weights = {"r0": 1.0, "r1": 0.1, "r2": 0.8}
+    # Without r0: 1 (0.1) and 3 (0.8): the heavy reviewer decides.
+    assert reference_without("r0", by_criterion, weights, {"clarity": 1.0}) == {"clarity": 3.0}
+
+
+def test_an_expert_level_is_the_reference_as_it_is():
+    by_criterion = {"clarity": scores(0, 3), "depth": scores(1, 1)}
+    final = {"clarity": 2.0, "depth": 1.0}
+    got = reference_without("r0", by_criterion, equal_weights(2), final, overridden={"clarity"})
+    assert got == {"clarity": 2.0, "depth": 1.0}
+
+
+def test_a_criterion_nobody_else_scored_has_no_reference():
+    by_criterion = {"clarity": scores(2), "depth": scores(1, 3)}
+    got = reference_without("r0", by_criterion, equal_weights(2), {"clarity": 2.0, "depth": 2.0})
+    assert got == {"depth": 3.0}
+
+
+def test_leaving_oneself_out_does_not_flatter_a_pair_of_reviewers():
+    # Two reviewers at 0 and 3: the final (1.5) sits half-way, so each would "agree" 50%
+    # with it; judged against the other one, both are three levels off.
+    by_criterion = {"clarity": scores(0, 3)}
+    for reviewer, other in (("r0", 3.0), ("r1", 0.0)):
+        reference = reference_without(reviewer, by_criterion, equal_weights(2), {"clarity": 1.5})
+        assert reference == {"clarity": other}
 
 
 def test_the_method_explanation_is_three_to_five_sentences():

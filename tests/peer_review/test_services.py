@@ -12,12 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.errors import ApplicationError, PermissionDenied
 from core.models import AuditEntry, Event, Notification
 from peer_review import services
+from peer_review.calibration import level_agreement
 from peer_review.models import (
     AllocationState,
     CalibrationAttempt,
     Checkpoint,
     Grade,
     GradeState,
+    Review,
     ReviewAllocation,
     ReviewerRecord,
     Rubric,
@@ -341,6 +343,19 @@ class TestTheWholeRound:
         grade.refresh_from_db()
         assert grade.state == GradeState.FINAL and grade.overridden_by == world.expert
         assert {"checkpoint_requested", "checkpoint_resolved"} <= set(verbs())
+        # The expert's levels, not the peers' median, are what the two reviewers of the
+        # disputed work are measured against; on their other review (both reviewers at
+        # the same levels) each agrees fully with the other.
+        levels_per = {c.pk: c.levels.count() for c in assignment.rubric.criteria.all()}
+        expert = {pk: level for pk, (level, _) in levels_for(assignment, 2, 1).items()}
+        agreements = {}
+        for review in Review.objects.filter(submission=target):
+            given = dict(review.scores.values_list("criterion_id", "level"))
+            record = ReviewerRecord.objects.get(assignment=assignment, reviewer=review.reviewer)
+            assert record.reviews_done == 2
+            assert record.agreement == pytest.approx((level_agreement(given, expert, levels_per) + 1.0) / 2)
+            agreements[tuple(given.values())] = record.agreement
+        assert agreements[(0, 0)] < agreements[(3, 2)]
 
     def test_overdue_reviews_move_to_someone_else(self, world, make_assignment, learners, timeline):
         assignment = make_assignment(reviews_per_submission=2, review_hours=24)
