@@ -11,6 +11,7 @@ cohort's staff see everyone."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -423,10 +424,20 @@ class CalibrationAttemptCreateSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField(
+        help_text="GET it (with the same credentials) for the file itself.")
+
     class Meta:
         model = SubmissionAttachment
-        fields = ["id", "name", "size", "content_type"]
+        fields = ["id", "name", "size", "content_type", "download_url"]
         read_only_fields = fields
+
+    def get_download_url(self, attachment: SubmissionAttachment) -> str:
+        # The version is the prefetch's parent: no query per attachment.
+        path = reverse("submission-attachment",
+                       kwargs={"pk": attachment.version.submission_id, "attachment_id": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class SubmissionVersionSerializer(serializers.ModelSerializer):
@@ -482,7 +493,7 @@ class SubmissionDetailSerializer(SubmissionSerializer):
     @extend_schema_field(SubmissionVersionSerializer)
     def get_current(self, submission):
         current = next((v for v in submission.versions.all() if v.number == submission.version), None)
-        return SubmissionVersionSerializer(current).data if current else None
+        return SubmissionVersionSerializer(current, context=self.context).data if current else None
 
 
 class SubmissionJsonInputSerializer(serializers.Serializer):
@@ -536,7 +547,7 @@ class AllocatedSubmissionSerializer(AuthorFieldsMixin, serializers.ModelSerializ
     @extend_schema_field(SubmissionVersionSerializer)
     def get_current(self, submission):
         current = next((v for v in submission.versions.all() if v.number == submission.version), None)
-        return SubmissionVersionSerializer(current).data if current else None
+        return SubmissionVersionSerializer(current, context=self.context).data if current else None
 
 
 class AllocationDetailSerializer(AllocationSerializer):

@@ -14,10 +14,19 @@ from collections import defaultdict
 
 import django_filters
 from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -25,7 +34,7 @@ from cohorts.models import CohortMembership
 from core import policy
 from core.api.viewsets import PolicyObjectPermission, ScopedViewSetMixin
 
-from .. import services
+from .. import selectors, services
 from ..agreement import krippendorff_alpha_ordinal
 from ..models import (
     AllocationState,
@@ -593,7 +602,25 @@ class SubmissionViewSet(
     def versions(self, request, pk=None):
         submission = self.get_object()
         versions = SubmissionVersion.objects.filter(submission=submission).prefetch_related("attachments")
-        return Response(SubmissionVersionSerializer(versions.order_by("-number"), many=True).data)
+        return Response(SubmissionVersionSerializer(versions.order_by("-number"), many=True,
+                                                    context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Download one attachment of a submission",
+        description="The file as uploaded, with its content type and name (Content-Disposition: "
+                    "attachment). Every version's attachments are listed with their `download_url`.",
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+        responses={(200, "*/*"): OpenApiTypes.BINARY,
+                   404: OpenApiResponse(description="No such submission, or no such file of it.")})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)",
+            pagination_class=None, filter_backends=[])
+    def attachment(self, request, pk=None, attachment_id=None):
+        submission = self.get_object()
+        found = selectors.attachment_get(request.user, int(attachment_id))
+        if found.version.submission_id != submission.pk:
+            raise NotFound("No such file.")
+        return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,
+                            content_type=found.content_type)
 
 
 # --- allocations ------------------------------------------------------------------------

@@ -474,6 +474,37 @@ def test_review_levels_are_checked_with_field_messages(world, allocated, api_cli
     assert not Review.objects.exists()
 
 
+def test_attachments_download_for_those_who_may_read_the_work(world, other_world, make_assignment, learners,
+                                                             timeline, api_client):
+    assignment = make_assignment(reviews_per_submission=1)
+    people = [world.learner, world.peer_mentor, *learners(2)]
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 the plan", content_type="application/pdf")
+    mine = services.submission_save(actor=world.learner, assignment=assignment, body="My plan.",
+                                    attachments=[pdf], now=timeline.opens + dt.timedelta(hours=1))
+    others = submit_all(assignment, people[1:], timeline)
+    services.reviews_allocate(assignment.pk, now=timeline.due)
+    reviewer = ReviewAllocation.objects.get(submission=mine, is_self=False).reviewer
+    bystander = next(p for p in people[1:] if p != reviewer)
+
+    listed = api_client(world.learner).get(f"{API}/submissions/{mine.pk}/").json()
+    [attachment] = listed["current"]["attachments"]
+    url = attachment["download_url"]
+    assert url == f"http://testserver{API}/submissions/{mine.pk}/attachments/{attachment['id']}/"
+    for who in (world.learner, reviewer, world.facilitator, world.expert):
+        response = api_client(who).get(url)
+        assert response.status_code == 200, who
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 the plan"
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == 'attachment; filename="plan.pdf"'
+    # Someone not allocated this work, another organisation, or the file asked for under
+    # another submission: no such file.
+    assert_error(api_client(bystander).get(url), 404)
+    assert_error(api_client(other_world.facilitator).get(url), 404)
+    wrong_parent = f"{API}/submissions/{others[0].pk}/attachments/{attachment['id']}/"
+    assert_error(api_client(world.facilitator).get(wrong_parent), 404)
+    assert_error(api_client().get(url), 401)
+
+
 def test_only_the_allocated_reviewer_reviews(world, allocated, api_client):
     assignment, people = allocated()
     allocation = allocations_of(world.peer_mentor, assignment)[0]

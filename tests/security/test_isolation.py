@@ -415,6 +415,30 @@ API_WRITES = {
     "top-take post": ("post", lambda w: f"posts/{learner_post(w).pk}/top-take/", {"reason": "Hacked"}),
     "resolve flag": ("post", lambda w: f"flags/{learner_flag(w).pk}/resolve/", {"outcome": "upheld"}),
     "read notification": ("post", lambda w: f"notifications/{learner_notification(w).pk}/read/", None),
+    # peer review: the actions on one object, and what hangs below it
+    "PATCH draft rubric": ("patch", lambda w: f"peer-review/rubrics/{draft_rubric(w).pk}/",
+                           {"title": "Hacked"}),
+    "publish draft rubric": ("post", lambda w: f"peer-review/rubrics/{draft_rubric(w).pk}/publish/", None),
+    "PATCH draft assignment": ("patch", lambda w: f"peer-review/assignments/{draft_assignment(w).pk}/",
+                               {"title": "Hacked"}),
+    "publish draft assignment": ("post", lambda w: f"peer-review/assignments/{draft_assignment(w).pk}"
+                                                   "/publish/", None),
+    "assignment dashboard": ("get", lambda w: f"peer-review/assignments/{peer_assignment(w).pk}/dashboard/",
+                             None),
+    "assignment grades": ("get", lambda w: f"peer-review/assignments/{peer_assignment(w).pk}/grades/", None),
+    "score example": ("post", lambda w: f"peer-review/calibration-examples/{calibration_example(w).pk}"
+                                        "/score/", {"scores": []}),
+    "versions of a submission": ("get", lambda w: f"peer-review/submissions/{learner_submission(w).pk}"
+                                                  "/versions/", None),
+    "download an attachment": ("get", lambda w: f"peer-review/submissions/{learner_submission(w).pk}/"
+                                                f"attachments/{learner_attachment(w).pk}/", None),
+    "review an allocation": ("post", lambda w: f"peer-review/allocations/{learner_allocation(w).pk}/review/",
+                             {"levels": [], "comment": "Hacked"}),
+    "rate a review": ("post", lambda w: f"peer-review/reviews/{rated_review(w).pk}/rate/", {"rating": 1}),
+    "resolve a checkpoint": ("post", lambda w: f"peer-review/checkpoints/{learner_checkpoint(w).pk}/resolve/",
+                             {"levels": [], "reason": "Hacked"}),
+    "resolve a regrade request": ("post", lambda w: f"peer-review/disputes/{mentor_dispute(w).pk}/resolve/",
+                                  {"outcome": "upheld", "response": "Hacked"}),
 }
 
 
@@ -425,7 +449,7 @@ def test_api_writes_to_another_organisation_object_are_404(acme, globex, api_cli
     method, path, payload = API_WRITES[write]
     before = snapshot(acme.org)
 
-    # When they change or delete it by id
+    # When they change, delete or act on it by id
     response = getattr(api_client(globex.person(role)), method)(
         f"/api/v1/{path(acme)}", payload, format="json")
 

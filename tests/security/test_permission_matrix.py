@@ -268,7 +268,8 @@ class Scene:
     def pr_round(self) -> dict:
         """Submitted, allocated, calibrated: Sam's submission went to an expert (the
         learner and the peer mentor disagreed), the learner's has a final grade and a
-        regrade request, and the learner has yet to review the peer mentor's."""
+        regrade request, and the learner has yet to review the peer mentor's; Kim's late
+        submission is allocated to nobody yet."""
         w, at = self.w, self.pr_times
         assignment = peer_review.assignment_create(
             actor=w.facilitator, cohort=w.cohort, rubric=self.pr_rubric, title="Write a proposal",
@@ -304,6 +305,11 @@ class Scene:
         review(w.learner, "sam", 0, 0)
         review(w.peer_mentor, "sam", 1, 2)
         grade = Grade.objects.get(submission=submissions["learner"])
+        # Kim hands in late, after reviews were allocated: nobody is allocated her work yet,
+        # so only staff read it.
+        kim = MembershipFactory(cohort=w.cohort, squad=w.squad, role=CohortRole.LEARNER).user
+        submissions["kim"] = peer_review.submission_save(actor=kim, assignment=assignment,
+                                                         body="Kim's, late.")
         return {
             "assignment": assignment, "example": example, "submissions": submissions,
             "attempt": CalibrationAttempt.objects.get(learner=w.learner, example=example),
@@ -342,6 +348,10 @@ class Scene:
     @property
     def sam_submission(self) -> Submission:
         return self.pr_round["submissions"]["sam"]
+
+    @property
+    def kim_submission(self) -> Submission:
+        return self.pr_round["submissions"]["kim"]
 
     @property
     def learner_attachment(self) -> SubmissionAttachment:
@@ -594,6 +604,9 @@ API_CALLS: dict[str, Call] = {
     "GET learner's submission":          Call("get", Api("peer-review/submissions/{learner_submission}/")),
     "versions of learner's submission":  Call("get",
                                               Api("peer-review/submissions/{learner_submission}/versions/")),
+    "download learner's attachment":     Call("get", Api("peer-review/submissions/{learner_submission}/"
+                                                         "attachments/{learner_attachment}/")),
+    "GET Kim's late submission":         Call("get", Api("peer-review/submissions/{kim_submission}/")),
     "list allocations":                  Call("get", Api("peer-review/allocations/")),
     "GET learner's allocation":          Call("get", Api("peer-review/allocations/{learner_allocation}/")),
     "review with learner's allocation":  Call("post",
@@ -756,6 +769,9 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "list submissions":                  (401, 200, 200, 200, 200, 200, 200, 200),
     "GET learner's submission":          (401, 200, 404, 200, 200, 200, 200, 404),
     "versions of learner's submission":  (401, 200, 404, 200, 200, 200, 200, 404),
+    "download learner's attachment":     (401, 200, 404, 200, 200, 200, 200, 404),
+    # Allocated to nobody: participants do not read it.
+    "GET Kim's late submission":         (401, 200, 404, 200, 200, 404, 404, 404),
     "list allocations":                  (401, 200, 200, 200, 200, 200, 200, 200),
     "GET learner's allocation":          (401, 200, 404, 200, 200, 404, 200, 404),
     "review with learner's allocation":  (401, 403, 404, 403, 403, 404, 201, 404),
@@ -842,7 +858,7 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "peer_mentor": {"learner's completion"}, "learner": {"learner's completion"}, "outsider": set(),
     },
     "notifications/": {role: {"own notification"} for role in SIGNED_IN_ROLES},
-    # peer review: the round of Scene.pr_round, where everyone in it reviews the other two
+    # peer review: the round of Scene.pr_round, where the first three review the other two
     "peer-review/rubrics/": {
         "hr_admin": {"rubric", "draft rubric"}, "analyst": set(), "facilitator": {"rubric", "draft rubric"},
         "expert": {"rubric", "draft rubric"}, "peer_mentor": {"rubric"}, "learner": {"rubric"},
@@ -862,10 +878,11 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "hr_admin": set(), "analyst": set(), "facilitator": set(), "expert": set(),
         "peer_mentor": {"mentor's attempt"}, "learner": {"learner's attempt"}, "outsider": set(),
     },
+    # Participants: their own and the two allocated to them, not Kim's late one (allocated to nobody).
     "peer-review/submissions/": {
         "hr_admin": {"every submission"}, "analyst": set(), "facilitator": {"every submission"},
-        "expert": {"every submission"}, "peer_mentor": {"every submission"}, "learner": {"every submission"},
-        "outsider": set(),
+        "expert": {"every submission"}, "peer_mentor": {"submissions in review"},
+        "learner": {"submissions in review"}, "outsider": set(),
     },
     # By default the list is the caller's to-do list: reviews allocated to them, not written yet.
     "peer-review/allocations/": {
@@ -941,6 +958,8 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
                                                                     learner=w.peer_mentor).pk},
         "every submission": lambda: set(Submission.objects.filter(assignment=s.pr_assignment)
                                         .values_list("pk", flat=True)),
+        "submissions in review": lambda: set(Submission.objects.filter(assignment=s.pr_assignment)
+                                             .exclude(pk=s.kim_submission.pk).values_list("pk", flat=True)),
         "learner's allocation": lambda: {s.learner_allocation.pk},
         "every review": reviews(),
         "reviews by the learner": reviews(reviewer=w.learner),
@@ -1082,6 +1101,8 @@ PORTAL_CALLS: dict[str, Call] = {
     "version 1 of learner's submission": Call("get", Page("peer_review:version", pk="learner_submission",
                                                           number=1)),
     "learner's attachment":              Call("get", Page("peer_review:attachment", pk="learner_attachment")),
+    "version 1 of Kim's late submission": Call("get", Page("peer_review:version", pk="kim_submission",
+                                                           number=1)),
     "calibration result":                Call("get", Page("peer_review:calibration_result", pk="pr_example")),
     "learner's review page":             Call("get", Page("peer_review:review", pk="learner_allocation")),
     "rating form of mentor's review":    Call("get", Page("peer_review:rate", pk="mentor_review")),
@@ -1201,6 +1222,7 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "calibration page":                  (LOGIN, 403, 403, 403, 403, 200, 200, 404),
     "version 1 of learner's submission": (LOGIN, 200, 404, 200, 200, 200, 200, 404),
     "learner's attachment":              (LOGIN, 200, 404, 200, 200, 200, 200, 404),
+    "version 1 of Kim's late submission": (LOGIN, 200, 404, 200, 200, 404, 404, 404),
     "calibration result":                (LOGIN, MOVED, 404, MOVED, MOVED, 200, 200, 404),
     "learner's review page":             (LOGIN, 404, 404, 404, 404, 404, 200, 404),
     "rating form of mentor's review":    (LOGIN, 405, 405, 405, 405, 405, 405, 405),
