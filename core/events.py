@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .models import ConsumedEvent, Event
 
 logger = logging.getLogger(__name__)
@@ -120,22 +122,22 @@ def emit_many(
     cohort=None,
     actor=None,
     items: list[tuple[models.Model, dict]],
-) -> list[Event]:
-    """`emit()` for many subjects at once (one insert, not one per event): a round of
-    review allocations or the grades of a whole assignment. `items` holds
-    (subject, payload) pairs."""
+) -> list[uuid.UUID]:
+    """`emit()` for many subjects at once: a round of review allocations or the grades
+    of a whole assignment. `items` holds (subject, payload) pairs. The rows go in
+    through `core.bulk.insert_rows` (no model instance per event); returns their ids."""
     now = timezone.now()
     actor = actor if actor is not None and actor.is_authenticated else None
-    events = Event.objects.bulk_create(
-        [Event(organization=organization, cohort=cohort, actor=actor, verb=verb,
-               subject_type=subject._meta.label_lower, subject_id=str(subject.pk), payload=payload,
-               occurred_at=now)
-         for subject, payload in items],
-        batch_size=1000,
-    )
-    if events:
-        schedule_dispatch(*(event.pk for event in events))
-    return events
+    ids = [uuid.uuid4() for _ in items]
+    insert_rows(Event, (
+        {"id": event_id, "organization_id": organization.pk, "cohort_id": cohort.pk if cohort else None,
+         "actor_id": actor.pk if actor else None, "verb": verb, "subject_type": subject._meta.label_lower,
+         "subject_id": str(subject.pk), "payload": payload, "occurred_at": now}
+        for event_id, (subject, payload) in zip(ids, items, strict=True)
+    ))
+    if ids:
+        schedule_dispatch(*ids)
+    return ids
 
 
 # Events emitted in this thread whose transaction has not committed yet. Each

@@ -9,6 +9,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cohorts.models import Cohort, CohortRole, CohortStep, User
@@ -141,16 +142,19 @@ def load_demo() -> dict[str, int]:
             actor=person, example=example, levels={c.pk: p for c, p in zip(criteria, picks, strict=True)}
         )
     services.reviews_allocate(assignment.pk, now=now - dt.timedelta(days=1))
-    # Most reviewers are done; two are still working on theirs.
+    # Most reviewers are done; two are still working on theirs. Dana's work has all its
+    # reviews, carefully done, so it has a final grade for her to dispute.
+    dana_submission = assignment.submissions.get(author=dana)
     busy = {dana.pk, *(person.pk for person in others[:2])}
     for allocation in (
         ReviewAllocation.objects.filter(assignment=assignment, state=AllocationState.ASSIGNED)
-        .exclude(reviewer_id__in=busy)
+        .exclude(Q(reviewer_id__in=busy) & ~Q(submission=dana_submission))
         .select_related("reviewer")
         .order_by("pk")
     ):
-        quality = rng.choice([1, 2])
-        careless = allocation.reviewer.email == "raj@acme.example"
+        for_dana = allocation.submission_id == dana_submission.pk
+        quality = 2 if for_dana else rng.choice([1, 2])
+        careless = allocation.reviewer.email == "raj@acme.example" and not for_dana
         services.review_submit(
             actor=allocation.reviewer,
             allocation=allocation,
@@ -159,7 +163,6 @@ def load_demo() -> dict[str, int]:
             now=now - dt.timedelta(hours=rng.randint(2, 20)),
         )
     # Dana disputes her grade, so the facilitator's queue shows a regrade request.
-    dana_submission = assignment.submissions.get(author=dana)
     if Grade.objects.filter(submission=dana_submission, state=GradeState.FINAL).exists():
         services.dispute_open(actor=dana, submission=dana_submission,
                               reason="My opening names the behaviour and its impact; I think "

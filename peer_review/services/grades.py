@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.bulk import insert_rows
 from core.errors import PermissionDenied, invalid
 from core.events import emit, emit_many
 from core.policy import require
@@ -91,11 +92,11 @@ def grade_submissions(
     *,
     now: dt.datetime | None = None,
     closing: bool = False,
-) -> dict[int, Grade]:
+) -> dict[int, str]:
     """Grade the given submissions of an assignment (None: all of them) that are ready
     and not graded yet, in a fixed number of queries however many there are. Returns
-    the new grades by submission id; submissions left without reviews at closing go to
-    a checkpoint without a grade."""
+    the new grades' states by submission id; submissions left without reviews at closing
+    go to a checkpoint without a grade."""
     now = now or timezone.now()
     candidates = Submission.objects.filter(assignment=assignment, grade__isnull=True).exclude(
         checkpoints__state=CaseState.OPEN
@@ -121,13 +122,12 @@ def grade_submissions(
     criteria = _criteria(assignment)
     rubric = _rubric(criteria)
     weights = dict(ReviewerRecord.objects.filter(assignment=assignment).values_list("reviewer_id", "weight"))
-    grades, criterion_rows, checkpoints = [], [], []
-    for pk, submission in submissions.items():
+    grades, criterion_rows, checkpoints = {}, {}, {}
+    for pk in submissions:
         its_reviews = levels.get(pk, {})
         if not its_reviews:
             if closing:
-                reason = "No peer reviews arrived before the review window closed."
-                checkpoints.append(Checkpoint(submission=submission, created_at=now, reason=reason))
+                checkpoints[pk] = "No peer reviews arrived before the review window closed."
             continue
         scores: dict[int, list[PeerScore]] = {criterion: [] for criterion in criteria}
         for reviewer_id, given in its_reviews.items():
@@ -137,65 +137,72 @@ def grade_submissions(
         result = submission_grade(scores, weights, rubric=rubric,
                                   spread_threshold=assignment.spread_threshold)
         final = not result.needs_checkpoint
-        grades.append(
-            Grade(
-                submission=submission,
-                state=GradeState.FINAL if final else GradeState.CHECKPOINT,
-                points=result.points,
-                max_points=result.max_points,
-                percentage=result.percentage,
-                method=next(iter(result.criteria.values())).method,
-                reviews_counted=len(its_reviews),
-                computed_at=now,
-                finalised_at=now if final else None,
-            )
-        )
-        criterion_rows.append(
-            [
-                CriterionGrade(
-                    criterion_id=criterion,
-                    level=value.level,
-                    peer_level=value.level,
-                    spread=value.spread,
-                    needs_checkpoint=value.needs_checkpoint,
-                    points=float(criteria[criterion].weight)
-                    * points_for_level(value.level, rubric[criterion].points),
-                )
-                for criterion, value in result.criteria.items()
-            ]
-        )
+        grades[pk] = {
+            "submission_id": pk,
+            "state": GradeState.FINAL if final else GradeState.CHECKPOINT,
+            "points": result.points,
+            "max_points": result.max_points,
+            "percentage": result.percentage,
+            "method": next(iter(result.criteria.values())).method,
+            "reviews_counted": len(its_reviews),
+            "computed_at": now,
+            "finalised_at": now if final else None,
+        }
+        criterion_rows[pk] = [
+            {
+                "criterion_id": criterion,
+                "level": value.level,
+                "peer_level": value.level,
+                "spread": value.spread,
+                "needs_checkpoint": value.needs_checkpoint,
+                "points": float(criteria[criterion].weight)
+                * points_for_level(value.level, rubric[criterion].points),
+            }
+            for criterion, value in result.criteria.items()
+        ]
         if not final:
-            reason = _checkpoint_reason(result, criteria, len(its_reviews))
-            checkpoints.append(Checkpoint(submission=submission, created_at=now, reason=reason))
-    Grade.objects.bulk_create(grades, batch_size=1000)
-    for grade, rows in zip(grades, criterion_rows, strict=True):
-        for row in rows:
-            row.grade = grade
-    CriterionGrade.objects.bulk_create([row for rows in criterion_rows for row in rows], batch_size=2000)
-    Checkpoint.objects.bulk_create(checkpoints, batch_size=1000)
+            checkpoints[pk] = _checkpoint_reason(result, criteria, len(its_reviews))
     if not grades and not checkpoints:
         return {}
+    # Plain rows, not model instances: closing a large cohort writes tens of thousands.
+    insert_rows(Grade, grades.values())
+    grade_ids = dict(
+        Grade.objects.filter(submission_id__in=list(grades)).values_list("submission_id", "pk")
+    )
+    insert_rows(CriterionGrade, (
+        {**row, "grade_id": grade_ids[pk]} for pk, rows in criterion_rows.items() for row in rows
+    ))
+    insert_rows(Checkpoint, (
+        {"submission_id": pk, "created_at": now, "reason": reason} for pk, reason in checkpoints.items()
+    ))
+    cases = Checkpoint.objects.filter(submission_id__in=list(checkpoints), state=CaseState.OPEN).only(
+        "pk", "submission_id", "reason"
+    )
     assignment_changed(assignment.pk)
     cohort = assignment.cohort
-    finals = [grade for grade in grades if grade.state == GradeState.FINAL]
+    finals = [pk for pk, row in grades.items() if row["state"] == GradeState.FINAL]
     emit_many(
         PeerReviewVerb.GRADE_FINALISED,
         organization=cohort.organization,
         cohort=cohort,
-        items=[(grade.submission, _payload(grade.submission, grade)) for grade in finals],
+        items=[
+            (submissions[pk], _payload(submissions[pk], grade_id=grade_ids[pk],
+                                       percentage=round(grades[pk]["percentage"], 2),
+                                       method=grades[pk]["method"]))
+            for pk in finals
+        ],
     )
     emit_many(
         PeerReviewVerb.CHECKPOINT_REQUESTED,
         organization=cohort.organization,
         cohort=cohort,
         items=[
-            (case, _payload(case.submission, checkpoint_id=case.pk, reason=case.reason))
-            for case in checkpoints
+            (case, _payload(submissions[case.submission_id], checkpoint_id=case.pk, reason=case.reason))
+            for case in cases
         ],
     )
-    reviewers = {reviewer_id for grade in finals for reviewer_id in levels[grade.submission_id]}
-    records_refresh(assignment, reviewers)
-    return {grade.submission_id: grade for grade in grades}
+    records_refresh(assignment, {reviewer_id for pk in finals for reviewer_id in levels[pk]})
+    return {pk: row["state"] for pk, row in grades.items()}
 
 
 def _finalised(submission: Submission, grade: Grade, actor=None) -> None:

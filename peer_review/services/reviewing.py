@@ -5,23 +5,26 @@ reviewer's record and weight.
 Weights. The weight of a reviewer's levels in an assignment comes from
 ``grading.reviewer_score`` over their evidence so far: agreement with the final
 grades of their reviews in the organisation's other assignments (each review
-counting once, judged against the other reviewers' levels or the expert's), their calibration accuracy here (or, before they calibrate, in
-earlier assignments) and the usefulness ratings their reviews received. It is set
-when they are allocated work and again when they finish calibrating, and stored on
-their ``ReviewerRecord`` for this assignment.
+counting once, judged against the other reviewers' levels or the expert's), their
+calibration accuracy here (or, before they calibrate, in earlier assignments) and
+the usefulness ratings their reviews received. It is set when they are allocated
+work and again when they finish calibrating, and stored on their
+``ReviewerRecord`` for this assignment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from cohorts.models import CohortMembership
 from core import audit
+from core.bulk import insert_rows
 from core.errors import PermissionDenied, invalid
 from core.events import emit, emit_many
 from core.policy import require
@@ -108,7 +111,7 @@ def _weights(
 def _ensure_records(assignment: Assignment, reviewer_ids) -> None:
     """A record (with its weight) for every reviewer who has none yet."""
     have = set(
-        ReviewerRecord.objects.filter(assignment=assignment, reviewer_id__in=reviewer_ids).values_list(
+        _among(ReviewerRecord.objects.filter(assignment=assignment), "reviewer_id", reviewer_ids).values_list(
             "reviewer_id", flat=True
         )
     )
@@ -116,8 +119,9 @@ def _ensure_records(assignment: Assignment, reviewer_ids) -> None:
     if not missing:
         return
     weights = _weights(assignment, missing, {})
-    ReviewerRecord.objects.bulk_create(
-        [ReviewerRecord(assignment=assignment, reviewer_id=pk, weight=weights[pk]) for pk in missing],
+    insert_rows(
+        ReviewerRecord,
+        ({"assignment_id": assignment.pk, "reviewer_id": pk, "weight": weights[pk]} for pk in missing),
         ignore_conflicts=True,
     )
 
@@ -132,32 +136,43 @@ def records_refresh(assignment: Assignment, reviewer_ids) -> None:
         return
     criteria = Criterion.objects.filter(rubric_id=assignment.rubric_id).annotate(n=Count("levels"))
     levels_per = dict(criteria.values_list("pk", "n"))
+    wanted = set(reviewer_ids)
     reviewed: dict[int, set[int]] = defaultdict(set)
-    for reviewer_id, submission_id in Review.objects.filter(
-        reviewer_id__in=reviewer_ids, submission__assignment=assignment, is_self=False
+    for reviewer_id, submission_id in _among(
+        Review.objects.filter(submission__assignment=assignment, is_self=False), "reviewer_id", wanted
     ).values_list("reviewer_id", "submission_id"):
-        reviewed[reviewer_id].add(submission_id)
+        if reviewer_id in wanted:
+            reviewed[reviewer_id].add(submission_id)
     submission_ids = set().union(*reviewed.values()) if reviewed else set()
     finals: dict[int, dict[int, float]] = defaultdict(dict)
     overridden: dict[int, set[int]] = defaultdict(set)
-    for submission_id, criterion_id, level, peer_level, reason in CriterionGrade.objects.filter(
-        grade__submission_id__in=submission_ids, grade__state=GradeState.FINAL
+    for submission_id, criterion_id, level, peer_level, reason in _among(
+        CriterionGrade.objects.filter(
+            grade__submission__assignment=assignment, grade__state=GradeState.FINAL
+        ),
+        "grade__submission_id",
+        submission_ids,
     ).values_list("grade__submission_id", "criterion_id", "level", "peer_level", "override_reason"):
+        if submission_id not in submission_ids:
+            continue
         finals[submission_id][criterion_id] = level
         if reason or peer_level is None or peer_level != level:
             overridden[submission_id].add(criterion_id)
     # Every peer's levels on the graded submissions, not only the refreshed reviewers':
     # each reviewer is judged against the others.
     scores: dict[int, dict[int, list[PeerLevel]]] = defaultdict(lambda: defaultdict(list))
-    for submission_id, reviewer_id, criterion_id, level in ReviewScore.objects.filter(
-        review__submission_id__in=list(finals), review__is_self=False
+    for submission_id, reviewer_id, criterion_id, level in _among(
+        ReviewScore.objects.filter(review__submission__assignment=assignment, review__is_self=False),
+        "review__submission_id",
+        finals,
     ).values_list("review__submission_id", "review__reviewer_id", "criterion_id", "level"):
-        scores[submission_id][criterion_id].append(PeerLevel(reviewer_id, level))
+        if submission_id in finals:
+            scores[submission_id][criterion_id].append(PeerLevel(reviewer_id, level))
+    peers = {s.reviewer_id for by in scores.values() for c in by.values() for s in c}
     weights = dict(
-        ReviewerRecord.objects.filter(
-            assignment=assignment,
-            reviewer_id__in={s.reviewer_id for by in scores.values() for c in by.values() for s in c},
-        ).values_list("reviewer_id", "weight")
+        _among(ReviewerRecord.objects.filter(assignment=assignment), "reviewer_id", peers).values_list(
+            "reviewer_id", "weight"
+        )
     )
     agreements: dict[int, list[float]] = defaultdict(list)
     done: dict[int, int] = defaultdict(int)
@@ -177,27 +192,57 @@ def records_refresh(assignment: Assignment, reviewer_ids) -> None:
             if reference:
                 agreements[reviewer_id].append(level_agreement(own, reference, levels_per))
     ratings: dict[int, list[int]] = defaultdict(list)
-    for reviewer_id, rating in UsefulnessRating.objects.filter(
-        review__reviewer_id__in=reviewer_ids, review__submission__assignment=assignment
+    for reviewer_id, rating in _among(
+        UsefulnessRating.objects.filter(review__submission__assignment=assignment),
+        "review__reviewer_id",
+        wanted,
     ).values_list("review__reviewer_id", "rating"):
-        ratings[reviewer_id].append(rating)
+        if reviewer_id in wanted:
+            ratings[reviewer_id].append(rating)
     _ensure_records(assignment, reviewer_ids)
-    records = list(ReviewerRecord.objects.filter(assignment=assignment, reviewer_id__in=reviewer_ids))
-    for record in records:
-        values = agreements.get(record.reviewer_id)
-        record.agreement = sum(values) / len(values) if values else None
-        record.reviews_done = done.get(record.reviewer_id, 0)
-        rated = ratings.get(record.reviewer_id, [])
-        record.usefulness = sum(rated) / len(rated) if rated else None
-        record.ratings = len(rated)
-        has_evidence = record.agreement is not None or record.calibration_accuracy is not None or rated
-        record.score = (
-            reviewer_score(record.agreement, record.calibration_accuracy, rated) if has_evidence else None
-        )
+    records = []
+    for pk, reviewer_id, calibration in _among(
+        ReviewerRecord.objects.filter(assignment=assignment), "reviewer_id", wanted
+    ).values_list("pk", "reviewer_id", "calibration_accuracy"):
+        if reviewer_id not in wanted:
+            continue
+        values = agreements.get(reviewer_id)
+        agreement = sum(values) / len(values) if values else None
+        rated = ratings.get(reviewer_id, [])
+        has_evidence = agreement is not None or calibration is not None or rated
+        records.append(_RecordUpdate(
+            pk=pk,
+            agreement=agreement,
+            reviews_done=done.get(reviewer_id, 0),
+            usefulness=sum(rated) / len(rated) if rated else None,
+            ratings=len(rated),
+            score=reviewer_score(agreement, calibration, rated) if has_evidence else None,
+        ))
     _update_records(records)
 
 
-def _update_records(records: list[ReviewerRecord]) -> None:
+# Above this many ids, a query reads the assignment's rows and the caller keeps the
+# wanted ones: an IN list of thousands costs more to build and run than it saves.
+_IN_LIST_LIMIT = 500
+
+
+def _among(queryset, field: str, ids):
+    """`queryset` narrowed to `field` in `ids` when that is a short list; otherwise as
+    it is, and the caller skips the rows it does not want."""
+    return queryset.filter(**{f"{field}__in": list(ids)}) if len(ids) <= _IN_LIST_LIMIT else queryset
+
+
+@dataclass(frozen=True)
+class _RecordUpdate:
+    pk: int
+    agreement: float | None
+    reviews_done: int
+    usefulness: float | None
+    ratings: int
+    score: float | None
+
+
+def _update_records(records: list[_RecordUpdate]) -> None:
     """One parameterised UPDATE run for every record: bulk_update's CASE expressions
     cost milliseconds per row to build, which is seconds for a cohort of thousands."""
     if not records:
@@ -351,6 +396,32 @@ def _emit_allocated(
     emit_many(PeerReviewVerb.REVIEW_ALLOCATED, organization=cohort.organization, cohort=cohort, items=items)
 
 
+@dataclass(frozen=True)
+class _Allocated:
+    pk: int
+    reviewer_id: int
+    submission_id: int
+    is_self: bool
+    round: int
+    due_at: dt.datetime
+
+
+def _insert_allocations(assignment: Assignment, rows: list[dict]) -> list[_Allocated]:
+    """Insert a round of allocations (tens of thousands for a large cohort) as plain rows
+    and read back what was made. The caller holds the assignment's row lock, so the rows
+    above the highest id before the insert are exactly these."""
+    if not rows:
+        return []
+    before = ReviewAllocation.objects.filter(assignment=assignment).aggregate(top=Max("pk"))["top"] or 0
+    insert_rows(ReviewAllocation, rows)
+    return [
+        _Allocated(*values)
+        for values in ReviewAllocation.objects.filter(assignment=assignment, pk__gt=before)
+        .order_by("pk")
+        .values_list("pk", "reviewer_id", "submission_id", "is_self", "round", "due_at")
+    ]
+
+
 @transaction.atomic
 def reviews_allocate(assignment_id: int, *, now: dt.datetime | None = None) -> int:
     """Give every submission its reviewers once submissions have closed; later calls
@@ -382,16 +453,9 @@ def reviews_allocate(assignment_id: int, *, now: dt.datetime | None = None) -> i
         seed=assignment.pk,
     )
     due_at = now + dt.timedelta(hours=assignment.review_hours)
+    base = {"assignment_id": assignment.pk, "allocated_at": now, "due_at": due_at}
     rows = [
-        ReviewAllocation(
-            assignment=assignment,
-            submission_id=a.submission,
-            reviewer_id=a.reviewer,
-            round=a.round,
-            extra=a.extra,
-            allocated_at=now,
-            due_at=due_at,
-        )
+        {**base, "submission_id": a.submission, "reviewer_id": a.reviewer, "round": a.round, "extra": a.extra}
         for a in new
     ]
     if assignment.self_assessment:
@@ -401,18 +465,11 @@ def reviews_allocate(assignment_id: int, *, now: dt.datetime | None = None) -> i
             )
         )
         rows += [
-            ReviewAllocation(
-                assignment=assignment,
-                submission_id=pk,
-                reviewer_id=author,
-                is_self=True,
-                allocated_at=now,
-                due_at=due_at,
-            )
+            {**base, "submission_id": pk, "reviewer_id": author, "is_self": True}
             for pk, author in submissions.items()
             if pk not in have_self and author in reviewers
         ]
-    created = ReviewAllocation.objects.bulk_create(rows)
+    created = _insert_allocations(assignment, rows)
     if assignment.allocated_at is None:
         assignment.allocated_at = now
         assignment.save(update_fields=["allocated_at"])
@@ -594,7 +651,7 @@ def review_submit(
 
         # A final grade refreshes the records of all the submission's reviewers, this one too.
         graded = grade_submissions(assignment, [submission.pk], now=now)
-        if not any(grade.state == GradeState.FINAL for grade in graded.values()):
+        if GradeState.FINAL not in graded.values():
             records_refresh(assignment, [actor.pk])
     return review
 
