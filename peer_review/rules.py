@@ -6,8 +6,8 @@ decides access.
 * HR admins: everything in their organisation.
 * Facilitators of a cohort: its assignments, examples, dashboard, checkpoints and
   regrade requests; they and experts build rubrics.
-* Experts of a cohort: score its calibration examples, resolve its checkpoints and
-  regrade requests, see its dashboard.
+* Experts of a cohort: add and score its calibration examples, resolve its
+  checkpoints and regrade requests, see its dashboard.
 * Learners and peer mentors of a cohort: take part in its published assignments;
   they see their own submission and grade, the submissions they were allocated and
   the reviews of their own work.

@@ -185,8 +185,8 @@ def _discussion(w) -> None:
 
 def _peer_review(w) -> None:
     """A draft rubric and assignment; a published assignment with a scored example, three
-    submissions, calibration, reviews (one submission at a checkpoint, one still being
-    reviewed), a final grade and a regrade request on it."""
+    submissions, calibration, every review in (the learner's submission split its
+    reviewers, so it waits at a checkpoint), final grades and a regrade request."""
     now = timezone.now()
     rubric = peer_review.rubric_create(actor=w.facilitator, title="Writing", criteria=CRITERIA)
     peer_review.rubric_publish(actor=w.facilitator, rubric=rubric)
@@ -211,11 +211,12 @@ def _peer_review(w) -> None:
     peer_review.reviews_allocate(assignment.pk, now=now + dt.timedelta(days=1))
     checked = Submission.objects.get(assignment=assignment, author=w.learner)
     spread = iter([(0, 0), (3, 2)])
-    for person in people[:2]:
+    for person in people:
         for allocation in ReviewAllocation.objects.filter(reviewer=person, state="assigned"):
             levels = next(spread) if allocation.submission_id == checked.pk else (2, 1)
             peer_review.review_submit(actor=person, allocation=allocation,
                                       levels=levels_for(assignment, *levels), comment="Clear.")
+    assert Checkpoint.objects.filter(submission=checked, state="open").exists()
     final = Grade.objects.filter(submission__assignment=assignment, state="final").first()
     peer_review.dispute_open(actor=final.submission.author, submission=final.submission,
                              reason="The evidence criterion ignores the studies I cited.")
