@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cohorts",
     "discussions",
     "peer_review",
+    "gamification",
 ]
 
 MIDDLEWARE = [

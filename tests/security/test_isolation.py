@@ -35,6 +35,7 @@ from cohorts.models import (
 )
 from core import services as core_services
 from core.admin_site import admin_site
+from core.events import consume
 from core.models import ApiToken, AuditEntry, Event, Notification
 from discussions import services as discussions
 from discussions.models import (
@@ -50,6 +51,7 @@ from discussions.models import (
     Thread,
     TopTake,
 )
+from gamification.models import LedgerEntry, PointRule, PointTotal, WeeklyPoints
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -114,7 +116,21 @@ ORGANIZATION_PATH = {
     Checkpoint: "submission__assignment__cohort__organization",
     Dispute: "submission__assignment__cohort__organization",
     ReviewerRecord: "assignment__cohort__organization",
+    PointRule: "organization",
+    LedgerEntry: "organization",
+    PointTotal: "cohort__organization",
+    WeeklyPoints: "cohort__organization",
 }
+
+# Rows every organisation reads and none owns: the house default point rules.
+SHARED_ROWS = {PointRule: {"organization__isnull": True}}
+
+
+def shared_ids(model) -> set[str]:
+    lookup = SHARED_ROWS.get(model)
+    if lookup is None:
+        return set()
+    return {str(pk) for pk in model.objects.filter(**lookup).values_list("pk", flat=True)}
 
 
 def rows_of(model, organization):
@@ -142,6 +158,17 @@ def populate(w: World) -> None:
         core_services.api_token_create(actor=w.person(role), name=f"{role} sync")
     populate_discussions(w)
     populate_peer_review(w)
+    populate_points(w)
+
+
+def populate_points(w: World) -> None:
+    """The organisation's own version of a default point rule, and the points its
+    events earned (the consumer run over them, as the worker would)."""
+    PointRule.objects.create(organization=w.org, code="peer-review", verb="review_submitted",
+                             recipient="reviewer_id", points=12, history_text=f"reviewed at {w.org.slug}")
+    for event_id in Event.objects.filter(organization=w.org).values_list("pk", flat=True):
+        consume("gamification.points", str(event_id))
+    assert LedgerEntry.objects.filter(organization=w.org).exists()
 
 
 def populate_discussions(w: World) -> None:
@@ -926,6 +953,10 @@ ADMIN_OBJECTS = {
     Checkpoint: learner_checkpoint,
     Dispute: mentor_dispute,
     ReviewerRecord: lambda w: ReviewerRecord.objects.get(assignment=peer_assignment(w), reviewer=w.learner),
+    PointRule: lambda w: PointRule.objects.get(organization=w.org),
+    LedgerEntry: lambda w: LedgerEntry.objects.filter(organization=w.org).first(),
+    PointTotal: lambda w: PointTotal.objects.filter(cohort__organization=w.org).first(),
+    WeeklyPoints: lambda w: WeeklyPoints.objects.filter(cohort__organization=w.org).first(),
 }
 
 
@@ -981,7 +1012,7 @@ def test_admin_changelists_list_only_own_organisation(acme, globex, globex_admin
     changelist = response.context["cl"]
     listed = {str(obj.pk) for obj in changelist.result_list}
     assert listed
-    assert listed <= ids_of(model, globex.org)
+    assert listed <= ids_of(model, globex.org) | shared_ids(model)
     assert not any(mentions_acme(choice) for choice in filter_choices(changelist))
     assert not mentions_acme(response.content)
 

@@ -1,0 +1,75 @@
+"""Which rules apply, whose points they are, and whether a rule counts for an
+event: pure functions over rules and an event's payload. The ledger (``services``)
+does the writing; ``verbs`` lists the events that earn or take back points."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Mapping
+
+from .models import PointRule, Recipient
+
+# People a history text may name, e.g. "{endorser} endorsed your post".
+# "actor" is whoever did it (the event's actor); the others are payload keys.
+NAMED_PEOPLE = {"actor": "actor", "author": "author_id", "reviewer": "reviewer_id",
+                "endorser": "endorser_id", "learner": "learner_id", "recipient": "recipient_id"}
+
+
+def effective_rules(rules: Iterable[PointRule], organization_id: int) -> list[PointRule]:
+    """The active rules for an organisation: its own, and the house defaults whose
+    code it has not overridden (an inactive own rule switches the default off)."""
+    own = {rule.code: rule for rule in rules if rule.organization_id == organization_id}
+    chosen = list(own.values()) + [
+        rule for rule in rules if rule.organization_id is None and rule.code not in own
+    ]
+    return sorted((rule for rule in chosen if rule.is_active), key=lambda rule: rule.code)
+
+
+def recipient_id(rule: PointRule, actor_id: int | None, payload: Mapping) -> int | None:
+    if rule.recipient == Recipient.ACTOR:
+        return actor_id
+    value = payload.get(rule.recipient)
+    return value if isinstance(value, int) else None
+
+
+def words_in(payload: Mapping) -> int:
+    """Words of the post, comment or review the event is about."""
+    for key in ("words", "comment_words"):
+        if isinstance(payload.get(key), int):
+            return payload[key]
+    return 0
+
+
+def counts(rule: PointRule, payload: Mapping, *, recipient: int | None) -> bool:
+    """Whether the rule's conditions hold for this event."""
+    if recipient is None:
+        return False
+    if payload.get("is_self"):
+        return False  # a self-assessment reviews one's own work: it earns nothing
+    if rule.min_words is not None and words_in(payload) < rule.min_words:
+        return False
+    if rule.min_rating is not None and not (payload.get("rating") or 0) >= rule.min_rating:
+        return False
+    if rule.min_accuracy is not None and not (payload.get("accuracy") or 0) >= rule.min_accuracy:
+        return False
+    return not (rule.only_first and payload.get("first_rating") is False)
+
+
+def local_day(moment: dt.datetime, timezone_name: str) -> tuple[dt.date, dt.date]:
+    """(day, Monday of its week) of a moment in a cohort's timezone."""
+    try:
+        zone = zoneinfo.ZoneInfo(timezone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    day = moment.astimezone(zone).date()
+    return day, day - dt.timedelta(days=day.weekday())
+
+
+def history_text(template: str, names: Mapping[str, str]) -> str:
+    """The rule's history text with the people it names filled in ("a peer" when a
+    name is unknown), cut to the ledger's column."""
+    text = template
+    for placeholder in NAMED_PEOPLE:
+        text = text.replace("{" + placeholder + "}", names.get(placeholder) or "a peer")
+    return text[:200]
