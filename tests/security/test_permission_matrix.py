@@ -1266,8 +1266,10 @@ def test_the_matrix_covers_every_api_collection():
     called = {call.url.collection for call in API_CALLS.values()}
     assert registered | {"me", "organization", ""} == called
     # Extra actions (e.g. cohorts/{pk}/arrange-squads/) are endpoints too.
+    # A nested id in an action's path is a regex group (attachments/(?P<attachment_id>[0-9]+)).
     extra_actions = {
-        f"{prefix}/{{pk}}/{extra.url_path}/" if extra.detail else f"{prefix}/{extra.url_path}/"
+        re.sub(r"\(\?P<\w+>[^)]*\)", "{pk}",
+               f"{prefix}/{{pk}}/{extra.url_path}/" if extra.detail else f"{prefix}/{extra.url_path}/")
         for prefix, viewset, _basename in router.registry
         for extra in viewset.get_extra_actions()
     }
