@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("notifications/", include("core.urls")),
     path("peer-review/", include("peer_review.urls")),
+    path("points/", include("gamification.urls")),
     path("", include("discussions.urls")),
     path("", include("cohorts.urls")),
 ]

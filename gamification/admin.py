@@ -1,8 +1,8 @@
 """Points in the Django admin. HR admins edit their organisation's point rules and
 read the house defaults; to change a default for their organisation they override
 it (the "Override for my organisation" action copies it as their own rule). The
-ledger, totals and weekly points are read-only: points are written by the event
-consumer alone."""
+ledger, totals, weekly points and kudos are read-only: points are written by the
+event consumer alone, kudos by the people who send them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from core import audit, policy
 from core.admin_site import OrgScopedAdmin, admin_site
 
-from .models import LedgerEntry, PointRule, PointTotal, WeeklyPoints
+from .models import Kudos, LedgerEntry, PointRule, PointTotal, WeeklyPoints
 
 
 class PointRuleForm(forms.ModelForm):
@@ -146,3 +146,11 @@ class WeeklyPointsAdmin(ReadOnlyPointsAdmin):
     search_fields = ["learner__email", "learner__full_name"]
     list_select_related = ["learner", "cohort"]
     ordering = ["-week", "-points"]
+
+
+@admin.register(Kudos, site=admin_site)
+class KudosAdmin(ReadOnlyPointsAdmin):
+    list_display = ["created_at", "sender", "recipient", "cohort", "message"]
+    search_fields = ["sender__email", "recipient__email", "message"]
+    list_select_related = ["sender", "recipient", "cohort"]
+    date_hierarchy = "created_at"

@@ -169,3 +169,52 @@ class DailyRuleTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} on {self.day}"
+
+
+class Kudos(models.Model):
+    """A short thank-you from one member of a cohort to another. It shows on the
+    recipient's profile and is an event (points for the recipient by default)."""
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="kudos")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kudos_sent")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kudos_received")
+    message = models.CharField(max_length=280)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "kudos"
+        indexes = [models.Index(fields=["recipient", "-created_at"]),
+                   models.Index(fields=["sender", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Kudos to {self.recipient} from {self.sender}"
+
+
+class PointsPreference(models.Model):
+    """A learner's choice to stay off leaderboards: they then neither appear on one
+    nor see others' ranks."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="points_preference")
+    hide_from_leaderboards = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return "Hidden from leaderboards" if self.hide_from_leaderboards else "On leaderboards"
+
+
+class CohortPointsSettings(models.Model):
+    """Per cohort: whether it shows leaderboards at all (points and badges stay)."""
+
+    cohort = models.OneToOneField("cohorts.Cohort", on_delete=models.CASCADE, related_name="points_settings")
+    leaderboards_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name = "cohort points settings"
+        verbose_name_plural = "cohort points settings"
+
+    def __str__(self) -> str:
+        return "Leaderboards on" if self.leaderboards_enabled else "Leaderboards off"

@@ -6,23 +6,34 @@ place that decides access).
 * Ledger entries, totals and weekly points: HR admins and analysts of the
   organisation see all of them; facilitators those of the cohorts they run; a
   learner their own.
+* Kudos: any member of a cohort (whatever their role) thanks a peer there; HR admins
+  and analysts who are not members do not. Kudos are public thanks: every member of
+  the cohort sees its kudos (and everyone the ones they sent or received), HR admins
+  and analysts all of the organisation's.
 """
 
 from django.db.models import Q
 
 from core import policy
 
-from .models import LedgerEntry, PointRule, PointTotal, WeeklyPoints
+from .models import Kudos, LedgerEntry, PointRule, PointTotal, WeeklyPoints
 
 policy.register_tenant(PointRule, lambda rule: rule.organization_id)
 policy.register_tenant(LedgerEntry, lambda entry: entry.organization_id)
 policy.register_tenant(PointTotal, lambda total: total.cohort.organization_id)
 policy.register_tenant(WeeklyPoints, lambda week: week.cohort.organization_id)
+policy.register_tenant(Kudos, lambda kudos: kudos.cohort.organization_id)
 
 
 @policy.rule("points.rules.manage")
 def _manages_point_rules(user, roles: policy.Roles, obj) -> bool:
     return roles.is_hr_admin
+
+
+@policy.rule("kudos.give")
+def _gives_kudos(user, roles: policy.Roles, cohort) -> bool:
+    """Members of the cohort, in any cohort role; an organisation role alone is not enough."""
+    return cohort is not None and cohort.pk in roles.cohort_roles
 
 
 def _scope_rules(queryset, user, roles: policy.Roles):
@@ -43,3 +54,13 @@ policy.register_scope(PointRule, _scope_rules)
 policy.register_scope(LedgerEntry, _scope_points)
 policy.register_scope(PointTotal, _scope_points)
 policy.register_scope(WeeklyPoints, _scope_points)
+
+
+def _scope_kudos(queryset, user, roles: policy.Roles):
+    queryset = queryset.filter(cohort__organization_id=roles.organization_id)
+    if roles.is_hr_admin or roles.is_analyst:
+        return queryset
+    return queryset.filter(Q(cohort_id__in=list(roles.cohort_roles)) | Q(sender=user) | Q(recipient=user))
+
+
+policy.register_scope(Kudos, _scope_kudos)

@@ -182,3 +182,19 @@ def test_rebuilding_from_the_event_log_equals_what_the_consumer_wrote(world):
     assert live[1]  # something was earned
     call_command("rebuild_points", "--organization", world.org.slug, verbosity=0)
     assert state() == live
+
+
+def test_the_demo_shows_points_and_kudos_at_once_and_loads_once():
+    from cohorts.demo import load_demo as load_people
+    from gamification.demo import load_demo
+    from gamification.models import Kudos
+    from peer_review.demo import load_demo as load_peer_review
+
+    load_people()
+    load_peer_review()
+    assert load_demo() == {"kudos": 4}
+    assert load_demo() == {"kudos": 0}
+    dana = Kudos.objects.filter(recipient__email="learner@acme.example")
+    assert dana.count() == 2
+    assert PointTotal.objects.filter(learner__email="learner@acme.example", points__gt=0).exists()
+    assert LedgerEntry.objects.filter(rule__code="kudos-received").count() == 4

@@ -51,7 +51,8 @@ from discussions.models import (
     Thread,
     TopTake,
 )
-from gamification.models import LedgerEntry, PointRule, PointTotal, WeeklyPoints
+from gamification import services as gamification
+from gamification.models import Kudos, LedgerEntry, PointRule, PointTotal, WeeklyPoints
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -120,6 +121,7 @@ ORGANIZATION_PATH = {
     LedgerEntry: "organization",
     PointTotal: "cohort__organization",
     WeeklyPoints: "cohort__organization",
+    Kudos: "cohort__organization",
 }
 
 # Rows every organisation reads and none owns: the house default point rules.
@@ -162,10 +164,12 @@ def populate(w: World) -> None:
 
 
 def populate_points(w: World) -> None:
-    """The organisation's own version of a default point rule, and the points its
-    events earned (the consumer run over them, as the worker would)."""
+    """The organisation's own version of a default point rule, kudos, and the points
+    its events earned (the consumer run over them, as the worker would)."""
     PointRule.objects.create(organization=w.org, code="peer-review", verb="review_submitted",
                              recipient="reviewer_id", points=12, history_text=f"reviewed at {w.org.slug}")
+    gamification.kudos_give(actor=w.learner, recipient=w.peer_mentor, cohort=w.cohort,
+                            message=f"Thanks from {w.org.slug}.")
     for event_id in Event.objects.filter(organization=w.org).values_list("pk", flat=True):
         consume("gamification.points", str(event_id))
     assert LedgerEntry.objects.filter(organization=w.org).exists()
@@ -277,6 +281,9 @@ API_COLLECTIONS = {
     "peer-review/grades": Grade,
     "peer-review/checkpoints": Checkpoint,
     "peer-review/disputes": Dispute,
+    "points": LedgerEntry,
+    "leaderboards": Cohort,
+    "kudos": Kudos,
 }
 
 
@@ -579,6 +586,12 @@ CROSS_REFERENCES = {
         lambda a, g: {"thread": alpha_thread(g).pk, "parent": learner_post(a).pk, "body": "Hi"}, "parent"),
     "micro-task of acme's cohort": (
         "post", lambda a, g: "microtask-completions/", lambda a, g: {"step": microtask(a).pk}, "step"),
+    "kudos in acme's cohort": (
+        "post", lambda a, g: "kudos/",
+        lambda a, g: {"cohort": a.cohort.pk, "recipient": g.peer_mentor.pk, "message": "Hi"}, "cohort"),
+    "kudos to acme's person": (
+        "post", lambda a, g: "kudos/",
+        lambda a, g: {"cohort": g.cohort.pk, "recipient": a.peer_mentor.pk, "message": "Hi"}, "recipient"),
 }
 
 
@@ -776,6 +789,10 @@ PORTAL_PAGES = {
     "regrade request page": acme_page("get", "peer_review:dispute_answer", mentor_dispute),
     "answer a regrade request": acme_page("post", "peer_review:dispute_answer", mentor_dispute,
                                           data={"outcome": "upheld", "reason": "Hacked"}),
+    # points and kudos
+    "leaderboard": acme_page("get", "gamification:leaderboard", cohort),
+    "switch leaderboards off": acme_page("post", "gamification:leaderboards_switch", cohort),
+    "a member's page": acme_page("get", "gamification:member", lambda w: w.peer_mentor),
     # notifications
     "read a notification": acme_page("post", "notifications:read", learner_notification),
     "open a notification": acme_page("get", "notifications:open", learner_notification),
@@ -957,6 +974,7 @@ ADMIN_OBJECTS = {
     LedgerEntry: lambda w: LedgerEntry.objects.filter(organization=w.org).first(),
     PointTotal: lambda w: PointTotal.objects.filter(cohort__organization=w.org).first(),
     WeeklyPoints: lambda w: WeeklyPoints.objects.filter(cohort__organization=w.org).first(),
+    Kudos: lambda w: Kudos.objects.filter(cohort__organization=w.org).first(),
 }
 
 

@@ -48,11 +48,13 @@ from django.utils import timezone
 
 from cohorts.models import CohortMembership, CohortRole, CohortStep, StepKind, User
 from core import audit
-from core.events import Verb, emit
+from core.events import Verb, consume, emit
 from core.models import ApiToken, AuditEntry, Notification
 from core.services import hash_key
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
+from gamification import services as gamification
+from gamification.models import Kudos, LedgerEntry
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -379,6 +381,31 @@ class Scene:
     def learner_dispute(self) -> Dispute:
         return self.pr_round["dispute"]
 
+    # points: the learner and the peer mentor each reviewed once (the consumer ran)
+    @cached_property
+    def points(self) -> dict[str, LedgerEntry]:
+        entries = {}
+        for key, person in (("learner", self.w.learner), ("mentor", self.w.peer_mentor)):
+            event = emit("review_submitted", organization=self.w.org, actor=person, cohort=self.w.cohort,
+                         subject=self.w.cohort, payload={"reviewer_id": person.pk, "comment_words": 40})
+            consume("gamification.points", str(event.pk))
+            entries[key] = LedgerEntry.objects.get(source_event=event)
+        return entries
+
+    @property
+    def learner_points_entry(self) -> LedgerEntry:
+        return self.points["learner"]
+
+    @cached_property
+    def kudos_to_mentor(self) -> Kudos:
+        """The learner thanked the peer mentor."""
+        return gamification.kudos_give(actor=self.w.learner, recipient=self.w.peer_mentor,
+                                       cohort=self.w.cohort, message="Thanks for the careful review.")
+
+    @property
+    def mentor(self) -> User:
+        return self.w.peer_mentor
+
 
 @dataclass(frozen=True)
 class Call:
@@ -626,6 +653,18 @@ API_CALLS: dict[str, Call] = {
                                                          "reason": "Read it twice."}),
     "list disputes":                     Call("get", Api("peer-review/disputes/")),
     "GET learner's dispute":             Call("get", Api("peer-review/disputes/{learner_dispute}/")),
+    # points and kudos
+    "list points entries":               Call("get", Api("points/")),
+    "GET learner's points entry":        Call("get", Api("points/{learner_points_entry}/")),
+    "list leaderboards":                 Call("get", Api("leaderboards/")),
+    "leaderboard of cohort":             Call("get", Api("leaderboards/{cohort}/")),
+    "leaderboard of other_cohort":       Call("get", Api("leaderboards/{other_cohort}/")),
+    "my points in cohort":               Call("get", Api("leaderboards/{cohort}/my-points/")),
+    "list kudos":                        Call("get", Api("kudos/")),
+    "GET kudos to mentor":               Call("get", Api("kudos/{kudos_to_mentor}/")),
+    "POST kudos to mentor":              Call("post", Api("kudos/"), lambda s: {
+                                             "cohort": s.w.cohort.pk, "recipient": s.w.peer_mentor.pk,
+                                             "message": "Thank you!"}),
     "resolve learner's dispute":         Call("post", Api("peer-review/disputes/{learner_dispute}/resolve/"),
                                               lambda s: {"outcome": "upheld", "response": "It stands."}),
 }
@@ -786,6 +825,17 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "list disputes":                     (401, 200, 200, 200, 200, 200, 200, 200),
     "GET learner's dispute":             (401, 200, 404, 200, 200, 404, 200, 404),
     "resolve learner's dispute":         (401, 200, 404, 200, 200, 404, 403, 404),
+    # points: one's own entries; facilitators their cohorts', HR admins and analysts all. Leaderboards
+    # of any cohort one can see. Kudos: cohort members send them (not to themselves) and read them.
+    "list points entries":               (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's points entry":        (401, 200, 200, 200, 404, 404, 200, 404),
+    "list leaderboards":                 (401, 200, 200, 200, 200, 200, 200, 200),
+    "leaderboard of cohort":             (401, 200, 200, 200, 200, 200, 200, 404),
+    "leaderboard of other_cohort":       (401, 200, 200, 404, 404, 404, 404, 404),
+    "my points in cohort":               (401, 200, 200, 200, 200, 200, 200, 404),
+    "list kudos":                        (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET kudos to mentor":               (401, 200, 200, 200, 200, 200, 200, 404),
+    "POST kudos to mentor":              (401, 403, 403, 201, 201, 400, 201, 400),
 }
 
 # What each role finds in a list: labels resolved by `list_labels` below.
@@ -907,6 +957,23 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "expert": {"learner's dispute"}, "peer_mentor": set(), "learner": {"learner's dispute"},
         "outsider": set(),
     },
+    "points/": {
+        "hr_admin": {"learner's points", "mentor's points"},
+        "analyst": {"learner's points", "mentor's points"},
+        "facilitator": {"learner's points", "mentor's points"}, "expert": set(),
+        "peer_mentor": {"mentor's points"}, "learner": {"learner's points"}, "outsider": set(),
+    },
+    "leaderboards/": {
+        "hr_admin": {"cohort", "other_cohort"}, "analyst": {"cohort", "other_cohort"},
+        "facilitator": {"cohort"}, "expert": {"cohort"}, "peer_mentor": {"cohort"}, "learner": {"cohort"},
+        "outsider": set(),
+    },
+    # Public thanks: everyone in the cohort reads them.
+    "kudos/": {
+        "hr_admin": {"kudos to mentor"}, "analyst": {"kudos to mentor"}, "facilitator": {"kudos to mentor"},
+        "expert": {"kudos to mentor"}, "peer_mentor": {"kudos to mentor"}, "learner": {"kudos to mentor"},
+        "outsider": set(),
+    },
 }
 
 
@@ -971,6 +1038,10 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
         "learner's grade": lambda: {s.learner_grade.pk},
         "Sam's checkpoint": lambda: {s.sam_checkpoint.pk},
         "learner's dispute": lambda: {s.learner_dispute.pk},
+        # points and kudos
+        "learner's points": lambda: {s.points["learner"].pk},
+        "mentor's points": lambda: {s.points["mentor"].pk},
+        "kudos to mentor": lambda: {s.kudos_to_mentor.pk},
     }
 
 
@@ -1126,6 +1197,15 @@ PORTAL_CALLS: dict[str, Call] = {
     "Sam's checkpoint":                  Call("get", Page("peer_review:checkpoint", pk="sam_checkpoint")),
     "answer form of learner's dispute":  Call("get",
                                               Page("peer_review:dispute_answer", pk="learner_dispute")),
+    # points and kudos
+    "my points":                         Call("get", Page("gamification:mine")),
+    "cohort leaderboard":                Call("get", Page("gamification:leaderboard", pk="cohort")),
+    "other_cohort leaderboard":          Call("get", Page("gamification:leaderboard", pk="other_cohort")),
+    "switch cohort leaderboards off":    Call("post", Page("gamification:leaderboards_switch", pk="cohort")),
+    "stay off leaderboards":             Call("post", Page("gamification:preferences"),
+                                              lambda s: {"hide_from_leaderboards": "on"}),
+    "mentor's page":                     Call("get", Page("gamification:member", pk="mentor")),
+    "kudos form":                        Call("get", Page("gamification:kudos_new")),
 }
 
 PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
@@ -1240,6 +1320,13 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "score calibration example form":    (LOGIN, 200, 404, 200, 200, 403, 403, 404),
     "Sam's checkpoint":                  (LOGIN, 200, 404, 200, 200, 404, 404, 404),
     "answer form of learner's dispute":  (LOGIN, 200, 404, 200, 200, 404, 403, 404),
+    "my points":                         (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    "cohort leaderboard":                (LOGIN, 200, 200, 200, 200, 200, 200, 404),
+    "other_cohort leaderboard":          (LOGIN, 200, 200, 404, 404, 404, 404, 404),
+    "switch cohort leaderboards off":    (LOGIN, MOVED, 403, MOVED, 403, 403, 403, 404),
+    "stay off leaderboards":             (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "mentor's page":                     (LOGIN, 200, 200, 200, 200, 200, 200, 404),
+    "kudos form":                        (LOGIN, 200, 200, 200, 200, 200, 200, 200),
 }
 
 

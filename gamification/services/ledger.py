@@ -19,9 +19,9 @@ from cohorts.models import Cohort, CohortMembership, CohortRole, User
 from core import audit
 from core.models import Event
 
-from .models import DailyRuleTally, LedgerEntry, PointRule, PointTotal, WeeklyPoints
-from .points import NAMED_PEOPLE, counts, effective_rules, history_text, local_day, recipient_id
-from .verbs import CONSUMED_VERBS, REMOVING_VERBS, RESTORING_VERBS, WITHDRAWN_ENDORSEMENT
+from ..models import DailyRuleTally, LedgerEntry, PointRule, PointTotal, WeeklyPoints
+from ..points import NAMED_PEOPLE, counts, effective_rules, history_text, local_day, recipient_id
+from ..verbs import CONSUMED_VERBS, REMOVING_VERBS, RESTORING_VERBS, WITHDRAWN_ENDORSEMENT
 
 EARNERS = (CohortRole.LEARNER, CohortRole.PEER_MENTOR)
 
