@@ -14,6 +14,7 @@ from core.events import consume, emit
 from core.models import Event
 from discussions import services as discussions
 from gamification import services
+from gamification.defaults import install_default_rules
 from gamification.models import DailyRuleTally, LedgerEntry, PointRule, PointTotal, WeeklyPoints
 from tests.factories import CohortStepFactory, MembershipFactory
 from tests.security.support import open_prompt_and_draft
@@ -190,6 +191,7 @@ def test_the_demo_shows_points_and_kudos_at_once_and_loads_once():
     from gamification.models import Kudos
     from peer_review.demo import load_demo as load_peer_review
 
+    install_default_rules()  # a data migration's rows; an earlier transactional test may have flushed them
     load_people()
     load_peer_review()
     assert load_demo() == {"kudos": 4}
