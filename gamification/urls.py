@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import urls_kudos
-from .views import points
+from .views import kudos, points
 
 app_name = "gamification"
 
@@ -11,5 +10,5 @@ urlpatterns = [
     path("cohorts/<int:pk>/leaderboard/switch/", points.leaderboards_switch, name="leaderboards_switch"),
     path("people/<int:pk>/", points.member, name="member"),
     path("preferences/", points.preferences, name="preferences"),
-    *urls_kudos.urlpatterns,
+    path("kudos/new/", kudos.kudos_new, name="kudos_new"),
 ]
