@@ -24,3 +24,5 @@ class DiscussionVerb:
     THREAD_UNLOCKED = "thread_unlocked"
     AUTHOR_MESSAGED = "author_messaged"
     MODERATOR_ROTATED = "moderator_rotated"
+    # Every role of a prompt delivered in one squad thread (once per thread).
+    SQUAD_MILESTONE_REACHED = "squad_milestone_reached"

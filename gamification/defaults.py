@@ -24,6 +24,8 @@ DEFAULT_RULES = [
      "replied to a peer"),
     ("micro-task", "microtask_completed", "user_id", 2, 6, {},
      "completed a micro-task"),
+    ("squad-milestone", "squad_milestone_reached", "member_ids", 8, None, {},
+     "your squad delivered every role"),
     ("kudos-received", "kudos_given", "recipient_id", 2, 10, {},
      "{actor} thanked you"),
 ]

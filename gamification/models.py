@@ -28,6 +28,8 @@ class Recipient(models.TextChoices):
     USER = "user_id", "The learner who completed the task"
     ENDORSER = "endorser_id", "The person who endorsed"
     KUDOS_RECIPIENT = "recipient_id", "The person thanked"
+    # Several people at once: each gets the points (a squad milestone pays every member).
+    SQUAD_MEMBERS = "member_ids", "Every member who delivered (squad milestone)"
 
 
 class PointRule(models.Model):

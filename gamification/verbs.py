@@ -17,6 +17,7 @@ EARNING_VERBS: dict[str, str] = {
     DiscussionVerb.POST_ENDORSED: "A post was endorsed",
     DiscussionVerb.TOP_TAKE_SELECTED: "A post was picked as a Top Take",
     DiscussionVerb.MICROTASK_COMPLETED: "A micro-task was completed",
+    DiscussionVerb.SQUAD_MILESTONE_REACHED: "A squad delivered every role of a prompt",
     GamificationVerb.KUDOS_GIVEN: "A learner thanked a peer (kudos)",
 }
 
