@@ -75,6 +75,10 @@ class Thread(models.Model):
     revision = models.PositiveIntegerField(
         default=0, editable=False,
         help_text="Counts changes to what the thread page shows; its cached page data is keyed on it.")
+    milestone_reached_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When every role of the prompt was first delivered here; set once, never cleared, "
+                  "so the squad milestone is announced once.")
 
     class Meta:
         ordering = ["prompt", "squad__name"]

@@ -117,11 +117,14 @@ class ThreadSerializer(serializers.ModelSerializer):
     locked = serializers.SerializerMethodField()
     assignments = serializers.SerializerMethodField()
     delivered_roles = serializers.SerializerMethodField()
+    milestone_reached_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When every role was first delivered (the squad milestone); null until then.")
 
     class Meta:
         model = Thread
         fields = ["id", "prompt", "prompt_title", "cohort", "squad", "squad_name", "locked", "locked_at",
-                  "locked_by", "assignments", "delivered_roles", "created_at"]
+                  "locked_by", "assignments", "delivered_roles", "milestone_reached_at", "created_at"]
         read_only_fields = fields
 
     def get_locked(self, thread) -> bool:

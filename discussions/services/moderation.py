@@ -22,6 +22,7 @@ from core.models import Notification
 from ..events import DiscussionVerb
 from ..models import FeedItem, Flag, FlagOutcome, FlagReason, Post, Thread
 from ._common import feed_changed, invalid, require, thread_changed
+from .posts import squad_milestone_check
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,9 @@ def post_restore(*, actor, post: Post) -> Post:
                  changes={"hidden": [True, False]})
     emit(DiscussionVerb.POST_RESTORED, organization=cohort.organization, actor=actor, cohort=cohort,
          subject=post, payload=_payload(post))
+    if post.role and post.deleted_at is None:
+        # A restored deliverable may be the last role the thread was missing.
+        squad_milestone_check(thread=post.thread, completing_post=post)
     return post
 
 

@@ -1,11 +1,13 @@
 """Writes for posts: create (role deliverables, replies one level deep), edit
-with versions, soft delete."""
+with versions, soft delete; the squad milestone once a thread's roles are all
+delivered."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,7 +107,46 @@ def post_create(*, actor, thread: Thread, body: str, parent: Post | None = None,
     verb = DiscussionVerb.REPLY_CREATED if parent is not None else DiscussionVerb.POST_CREATED
     emit(verb, organization=cohort.organization, actor=actor, cohort=cohort, subject=post,
          payload={**_post_payload(post, thread), "mentioned_user_ids": sorted(mentions.values())})
+    if post.role:
+        squad_milestone_check(thread=thread, completing_post=post)
     return post
+
+
+def squad_milestone_check(*, thread: Thread, completing_post: Post) -> bool:
+    """Record the squad milestone when `completing_post` (a role deliverable just
+    posted or restored) made every role of the prompt delivered in its thread,
+    and emit it: once per thread, ever. Call inside the writing transaction.
+
+    A role is delivered when the member now assigned it has a live (neither
+    deleted nor hidden) post marked with it, as post_create marks a deliverable.
+    Returns True when this call reached the milestone."""
+    # The row lock makes a second final post wait for the first to commit, so it
+    # sees that post below: neither both emit, nor both miss the last role.
+    # NO KEY UPDATE, as the lock of posts' inserts (KEY SHARE) must not conflict.
+    reached = (Thread.objects.select_for_update(no_key=True).filter(pk=thread.pk).order_by()
+               .values_list("milestone_reached_at", flat=True).first())
+    if reached is not None:
+        return False
+    delivered_by = Post.objects.filter(
+        thread=thread, role=OuterRef("name"), deleted_at__isnull=True, hidden_at__isnull=True,
+        author__role_assignments__thread=thread, author__role_assignments__role=OuterRef("name"),
+    ).order_by("created_at", "id").values("author_id")[:1]
+    roles = list(PromptRole.objects.filter(prompt_id=thread.prompt_id)
+                 .annotate(member_id=Subquery(delivered_by)).values_list("name", "member_id"))
+    if not roles or any(member_id is None for _, member_id in roles):
+        return False
+    reached_at = timezone.now()
+    if not Thread.objects.filter(pk=thread.pk, milestone_reached_at__isnull=True).update(
+            milestone_reached_at=reached_at):
+        return False
+    thread.milestone_reached_at = reached_at
+    cohort = thread.prompt.cohort
+    emit(DiscussionVerb.SQUAD_MILESTONE_REACHED, organization=cohort.organization,
+         actor=completing_post.author, cohort=cohort, subject=thread,
+         payload={"thread_id": thread.pk, "prompt_id": thread.prompt_id, "squad_id": thread.squad_id,
+                  "roles": [name for name, _ in roles],
+                  "member_ids": sorted({member_id for _, member_id in roles})})
+    return True
 
 
 @transaction.atomic
