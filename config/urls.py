@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", include("core.urls")),
     path("peer-review/", include("peer_review.urls")),
     path("points/", include("gamification.urls")),
+    path("credentials/", include("gamification.credential_urls")),
     path("", include("discussions.urls")),
     path("", include("cohorts.urls")),
 ]

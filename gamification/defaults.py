@@ -45,3 +45,52 @@ def install_default_rules(rule_model=None) -> int:
         )
         made += created
     return made
+
+
+# The house default badges: reviewing well and helping peers weigh more than volume.
+# code, name, kind, verb, recipient, threshold, other settings, icon, colour, meaning, how to earn it
+DEFAULT_BADGES = [
+    ("first-review", "First review", "single_event", "review_submitted", "reviewer_id", 1, {"min_words": 20},
+     "target", "#2f6f4e", "Gave a peer their first piece of written feedback.",
+     "Submit a peer review of at least 20 words."),
+    ("dedicated-reviewer", "Dedicated reviewer", "count", "review_submitted", "reviewer_id", 10,
+     {"min_words": 20}, "shield", "#1f5f8b", "Reviews peers' work steadily and in writing.",
+     "Submit 10 peer reviews of at least 20 words each."),
+    ("helpful-reviewer", "Helpful reviewer", "count", "usefulness_rated", "reviewer_id", 5, {"min_rating": 4},
+     "heart", "#b23a48", "Gives feedback that authors find useful.",
+     "Have 5 of your reviews rated useful (4 or 5 out of 5) by their authors."),
+    ("calibrated-reviewer", "Calibrated reviewer", "calibrated", "calibration_completed", "learner_id", 1,
+     {"min_accuracy": 0.85}, "target", "#6a4c93", "Judges work the way the course's experts do.",
+     "Finish a calibration within 85% of the expert's assessment."),
+    ("first-top-take", "First Top Take", "single_event", "top_take_selected", "author_id", 1, {},
+     "star", "#c77d02", "Wrote a post the facilitator picked as a Top Take of the week.",
+     "Have one of your posts picked as a Top Take."),
+    ("four-week-streak", "Four-week streak", "streak", "post_created", "actor", 4, {"min_words": 30},
+     "flame", "#d1495b", "Took part in the discussion every week for a month.",
+     "Post at least once (30 words or more) in four weeks in a row."),
+    ("squad-player", "Squad player", "count", "squad_milestone_reached", "member_ids", 3, {},
+     "people", "#00798c", "Delivers their part so the squad completes its work.",
+     "Be in a squad that delivers every role of a prompt three times."),
+    ("appreciated", "Appreciated", "count", "kudos_given", "recipient_id", 5, {"period_weeks": 4},
+     "heart", "#edae49", "Peers keep thanking them for their help.",
+     "Receive kudos from peers 5 times within four weeks."),
+    ("century", "Century", "points", "", "actor", 100, {},
+     "star", "#30638e", "Earned 100 points in a cohort by reviewing, helping and contributing.",
+     "Reach 100 points in one cohort."),
+]
+
+
+def install_default_badges(badge_model=None) -> int:
+    """Create the house default badges that do not exist yet; returns how many."""
+    if badge_model is None:
+        from .badge_models import Badge as badge_model
+    made = 0
+    for code, name, kind, verb, recipient, threshold, extra, icon, colour, meaning, how in DEFAULT_BADGES:
+        _, created = badge_model.objects.get_or_create(
+            organization=None, code=code,
+            defaults={"name": name, "kind": kind, "verb": verb, "recipient": recipient,
+                      "threshold": threshold, "icon": icon, "colour": colour, "description": meaning,
+                      "criteria_text": how, **extra},
+        )
+        made += created
+    return made

@@ -36,5 +36,5 @@ def load_demo() -> dict[str, int]:
             services.kudos_give(actor=people[sender], recipient=people[recipient], cohort=cohort,
                                 message=message, now=now - dt.timedelta(hours=5 + hours))
             created["kudos"] += 1
-    services.points_rebuild(organization=cohort.organization)
+    services.gamification_rebuild(organization=cohort.organization)
     return created

@@ -107,8 +107,10 @@ class LedgerEntry(AppendOnlyModel):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            models.UniqueConstraint(fields=["rule", "source_event"], condition=Q(reverses__isnull=True),
-                                    name="one_entry_per_rule_and_event"),
+            # Per learner: a rule may pay several people for one event (every squad member).
+            models.UniqueConstraint(fields=["rule", "source_event", "learner"],
+                                    condition=Q(reverses__isnull=True),
+                                    name="one_entry_per_rule_event_and_learner"),
         ]
         indexes = [
             models.Index(fields=["learner", "cohort", "-created_at"]),
@@ -220,3 +222,7 @@ class CohortPointsSettings(models.Model):
 
     def __str__(self) -> str:
         return "Leaderboards on" if self.leaderboards_enabled else "Leaderboards off"
+
+
+# Badges live in their own module; importing them here registers them with the app.
+from .badge_models import Badge, BadgeAward, BadgeKind, BadgeProgress, SigningKey  # noqa: E402, F401

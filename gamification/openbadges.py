@@ -391,9 +391,12 @@ def _b64url_decode(segment: str) -> bytes | None:
     if not _BASE64URL.match(segment) or len(segment) % 4 == 1:
         return None
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError):
         return None
+    # Only the one canonical spelling: the last character carries unused bits, and a
+    # lenient decoder would let a changed character there pass as the same bytes.
+    return raw if _b64url_encode(raw) == segment else None
 
 
 def _decode_json_segment(segment: str) -> dict[str, Any] | None:

@@ -26,11 +26,15 @@ def effective_rules(rules: Iterable[PointRule], organization_id: int) -> list[Po
     return sorted((rule for rule in chosen if rule.is_active), key=lambda rule: rule.code)
 
 
-def recipient_id(rule: PointRule, actor_id: int | None, payload: Mapping) -> int | None:
-    if rule.recipient == Recipient.ACTOR:
-        return actor_id
-    value = payload.get(rule.recipient)
-    return value if isinstance(value, int) else None
+def recipient_ids(rule: PointRule, actor_id: int | None, payload: Mapping) -> list[int]:
+    """Whose points they are: one person, or each member a list names (once each)."""
+    value = actor_id if rule.recipient == Recipient.ACTOR else payload.get(rule.recipient)
+    ids: list[int] = []
+    for pk in value if isinstance(value, list) else [value]:
+        # bool is an int to Python, but never a user id
+        if isinstance(pk, int) and not isinstance(pk, bool) and pk not in ids:
+            ids.append(pk)
+    return ids
 
 
 def words_in(payload: Mapping) -> int:
@@ -41,10 +45,8 @@ def words_in(payload: Mapping) -> int:
     return 0
 
 
-def counts(rule: PointRule, payload: Mapping, *, recipient: int | None) -> bool:
-    """Whether the rule's conditions hold for this event."""
-    if recipient is None:
-        return False
+def counts(rule: PointRule, payload: Mapping) -> bool:
+    """Whether the rule's conditions hold for this event (for whoever receives it)."""
     if payload.get("is_self"):
         return False  # a self-assessment reviews one's own work: it earns nothing
     if rule.min_words is not None and words_in(payload) < rule.min_words:

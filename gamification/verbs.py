@@ -27,5 +27,9 @@ RESTORING_VERBS = {DiscussionVerb.POST_RESTORED}
 # An endorsement taken back reverses what that endorsement earned.
 WITHDRAWN_ENDORSEMENT = DiscussionVerb.POST_UNENDORSED
 
-CONSUMED_VERBS = frozenset(EARNING_VERBS) | REMOVING_VERBS | RESTORING_VERBS | {WITHDRAWN_ENDORSEMENT}
+# A revoked badge: the consumer replays it when the ledger and awards are rebuilt.
+BADGE_REVOCATION = GamificationVerb.BADGE_REVOKED
+
+CONSUMED_VERBS = (frozenset(EARNING_VERBS) | REMOVING_VERBS | RESTORING_VERBS
+                  | {WITHDRAWN_ENDORSEMENT, BADGE_REVOCATION})
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from cohorts.models import CohortRole, OrganizationRole
 from core import events, policy
-from gamification.defaults import install_default_rules
+from gamification.defaults import install_default_badges, install_default_rules
 
 from .factories import (
     CohortFactory,
@@ -88,8 +88,9 @@ ROLES = ["hr_admin", "analyst", "facilitator", "expert", "peer_mentor", "learner
 
 
 def build_world(prefix: str = "acme") -> World:
-    # Migration rows (the house point rules) are gone after a transactional test's flush.
+    # Migration rows (house point rules and badges) are gone after a transactional test's flush.
     install_default_rules()
+    install_default_badges()
     org = OrganizationFactory(name=f"{prefix.title()} Inc", slug=prefix)
     template = JourneyTemplateFactory(organization=org, name=f"{prefix} journey")
     JourneyStepFactory(template=template, week=1, title="Kick-off prompt")

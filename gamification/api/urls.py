@@ -1,3 +1,4 @@
+from .badges import BadgeAwardViewSet, BadgeViewSet
 from .kudos import KudosViewSet
 from .points import LeaderboardViewSet, LedgerEntryViewSet
 
@@ -5,5 +6,7 @@ routes = [
     ("points", LedgerEntryViewSet, "ledgerentry"),
     ("leaderboards", LeaderboardViewSet, "leaderboard"),
     ("kudos", KudosViewSet, "kudos"),
+    ("badges", BadgeViewSet, "badge"),
+    ("badge-awards", BadgeAwardViewSet, "badgeaward"),
 ]
 urlpatterns: list = []

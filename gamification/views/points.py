@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core import policy
 from core.portal import next_url, require
 
-from .. import kudos_selectors, selectors, services
+from .. import badge_selectors, kudos_selectors, selectors, services
 
 
 @login_required
@@ -24,6 +24,7 @@ def mine(request):
     return render(request, "gamification/mine.html", {
         "cohorts": cohorts, "summary": summary,
         "hidden": selectors.hides_from_leaderboards(request.user),
+        "awards": badge_selectors.awards_of_learner(request.user),
     })
 
 
@@ -58,6 +59,7 @@ def member(request, pk: int):
         "page": page,
         "kudos": kudos_selectors.kudos_received(page.member, request.user),
         "may_thank": page.member.pk != request.user.pk,
+        "awards": badge_selectors.awards_shown_on_member_page(request.user, pk),
     })
 
 

@@ -200,3 +200,42 @@ def test_the_demo_shows_points_and_kudos_at_once_and_loads_once():
     assert dana.count() == 2
     assert PointTotal.objects.filter(learner__email="learner@acme.example", points__gt=0).exists()
     assert LedgerEntry.objects.filter(rule__code="kudos-received").count() == 4
+
+
+def milestone_event(world, members: list, when=None) -> Event:
+    payload = {"thread_id": 1, "prompt_id": 1, "squad_id": world.squad.pk, "roles": ["Summariser", "Critic"],
+               "member_ids": [member.pk for member in members]}
+    event = emit("squad_milestone_reached", organization=world.org, actor=members[0], cohort=world.cohort,
+                 subject=world.squad, payload=payload)
+    if when is not None:
+        Event.objects.filter(pk=event.pk).update(occurred_at=when)
+        event.refresh_from_db()
+    return event
+
+
+def test_a_squad_milestone_pays_each_member_who_earns_once(world):
+    # The facilitator delivered a role too, but staff earn no points.
+    event = milestone_event(world, [world.learner, world.peer_mentor, world.facilitator])
+    deliver(event, times=3)
+    services.points_apply(event)  # past the consumed-marker too
+    entries = LedgerEntry.objects.filter(source_event=event)
+    assert sorted(entries.values_list("learner_id", "points", "rule__code", "text")) == sorted([
+        (world.learner.pk, 8, "squad-milestone", "your squad delivered every role"),
+        (world.peer_mentor.pk, 8, "squad-milestone", "your squad delivered every role"),
+    ])
+    assert total(world, world.learner) == total(world, world.peer_mentor) == 8
+    assert total(world, world.facilitator) == 0
+
+
+def test_a_daily_cap_on_a_squad_rule_holds_for_each_member_alone(world):
+    PointRule.objects.create(organization=world.org, code="squad-milestone", verb="squad_milestone_reached",
+                             recipient="member_ids", points=8, daily_cap=10, history_text="squad delivered")
+    sam = MembershipFactory(cohort=world.cohort, squad=world.squad, role="learner").user
+    noon = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+    deliver(milestone_event(world, [world.learner, world.peer_mentor], when=noon))
+    deliver(milestone_event(world, [world.learner, sam], when=noon + dt.timedelta(hours=1)))
+    assert (total(world, world.learner), total(world, world.peer_mentor), total(world, sam)) == (10, 8, 8)
+    capped = LedgerEntry.objects.get(learner=world.learner, capped=True)
+    assert capped.points == 2
+    assert sorted(DailyRuleTally.objects.values_list("learner_id", "points")) == sorted(
+        [(world.learner.pk, 10), (world.peer_mentor.pk, 8), (sam.pk, 8)])

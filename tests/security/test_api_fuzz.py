@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pytest
 import schemathesis
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -36,10 +37,12 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from cohorts import services
 from cohorts.models import Cohort, CohortMembership, CohortStep, JourneyTemplate, Squad, StepKind, User
 from config.wsgi import application
+from core.events import consume, emit
 from core.models import ApiToken, AuditEntry, Event, Notification
 from core.services import api_token_create
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
+from gamification.badge_models import Badge, BadgeAward, BadgeKind
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -92,15 +95,20 @@ RESOURCES = {
     "peer-review/grades": (Grade, "submission__assignment__cohort__organization"),
     "peer-review/checkpoints": (Checkpoint, "submission__assignment__cohort__organization"),
     "peer-review/disputes": (Dispute, "submission__assignment__cohort__organization"),
+    "badges": (Badge, "organization"),
+    "badge-awards": (BadgeAward, "organization"),
     # Not a path of its own: the `step` of prompts and micro-tasks done.
     "steps": (CohortStep, "cohort__organization"),
 }
+# Rows of no organisation that every organisation uses: they count as the signed-in one's.
+SHARED = {"badges": {"organization__isnull": True}}
 # Reference fields in bodies and filters, and the resource they name.
 REFERENCES = {"cohort": "cohorts", "user": "users", "actor": "users", "squad": "squads",
               "journey_template": "journey-templates", "author": "users", "users": "users",
               "prompt": "prompts", "thread": "threads", "post": "posts", "parent": "posts",
               "step": "steps", "rubric": "peer-review/rubrics", "assignment": "peer-review/assignments",
-              "example": "peer-review/calibration-examples", "submission": "peer-review/submissions"}
+              "example": "peer-review/calibration-examples", "submission": "peer-review/submissions",
+              "learner": "users"}
 
 
 @dataclass
@@ -183,6 +191,18 @@ def _discussion(w) -> None:
     Notification.objects.create(user=w.hr_admin, organization=w.org, kind="mention", title="Mentioned")
 
 
+def _badges(w) -> None:
+    """The organisation's own "century" badge in place of the default, and first-review
+    awards for the learner and the peer mentor (the consumer run over their reviews)."""
+    Badge.objects.create(organization=w.org, code="century", name="Half century", description="-",
+                         criteria_text="-", kind=BadgeKind.POINTS, threshold=50)
+    for person in (w.learner, w.peer_mentor):
+        event = emit("review_submitted", organization=w.org, actor=person, cohort=w.cohort, subject=w.cohort,
+                     payload={"reviewer_id": person.pk, "comment_words": 40})
+        consume("gamification.points", str(event.pk))
+    assert BadgeAward.objects.filter(organization=w.org).count() >= 2
+
+
 def _peer_review(w) -> None:
     """A draft rubric and assignment; a published assignment with a scored example, three
     submissions, calibration, every review in (the learner's submission split its
@@ -222,6 +242,11 @@ def _peer_review(w) -> None:
                              reason="The evidence criterion ignores the studies I cited.")
 
 
+def _id(pk) -> int | str:
+    """An id as a path or a body carries it: UUIDs (events, badge awards) as strings."""
+    return str(pk) if isinstance(pk, uuid.UUID) else pk
+
+
 @pytest.fixture
 def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str]]:
     """The HR admin's token, with events, audit entries and tokens in both organisations."""
@@ -234,14 +259,13 @@ def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str
         api_token_create(actor=each.facilitator, name="theirs")
         _discussion(each)
         _peer_review(each)
+        _badges(each)
     for resource, (model, organization_field) in RESOURCES.items():
         objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
-        mine = {organization_field: world.org}
+        mine = Q(**{organization_field: world.org}) | Q(**SHARED.get(resource, {"pk__in": []}))
         existing_ids[resource] = KnownIds(
-            own=sorted(str(pk) if model is Event else pk
-                       for pk in objects.filter(**mine).values_list("pk", flat=True)),
-            foreign=sorted(str(pk) if model is Event else pk
-                           for pk in objects.exclude(**mine).values_list("pk", flat=True)),
+            own=sorted(_id(pk) for pk in objects.filter(mine).values_list("pk", flat=True)),
+            foreign=sorted(_id(pk) for pk in objects.exclude(mine).values_list("pk", flat=True)),
         )
     yield {"Authorization": f"Token {key}"}
     existing_ids.clear()

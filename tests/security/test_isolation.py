@@ -35,7 +35,7 @@ from cohorts.models import (
 )
 from core import services as core_services
 from core.admin_site import admin_site
-from core.events import consume
+from core.events import consume, emit
 from core.models import ApiToken, AuditEntry, Event, Notification
 from discussions import services as discussions
 from discussions.models import (
@@ -52,6 +52,7 @@ from discussions.models import (
     TopTake,
 )
 from gamification import services as gamification
+from gamification.badge_models import Badge, BadgeAward, BadgeKind
 from gamification.models import Kudos, LedgerEntry, PointRule, PointTotal, WeeklyPoints
 from peer_review import services as peer_review
 from peer_review.models import (
@@ -122,10 +123,12 @@ ORGANIZATION_PATH = {
     PointTotal: "cohort__organization",
     WeeklyPoints: "cohort__organization",
     Kudos: "cohort__organization",
+    Badge: "organization",
+    BadgeAward: "organization",
 }
 
-# Rows every organisation reads and none owns: the house default point rules.
-SHARED_ROWS = {PointRule: {"organization__isnull": True}}
+# Rows every organisation reads and none owns: the house default point rules and badges.
+SHARED_ROWS = {PointRule: {"organization__isnull": True}, Badge: {"organization__isnull": True}}
 
 
 def shared_ids(model) -> set[str]:
@@ -161,6 +164,7 @@ def populate(w: World) -> None:
     populate_discussions(w)
     populate_peer_review(w)
     populate_points(w)
+    populate_badges(w)
 
 
 def populate_points(w: World) -> None:
@@ -173,6 +177,21 @@ def populate_points(w: World) -> None:
     for event_id in Event.objects.filter(organization=w.org).values_list("pk", flat=True):
         consume("gamification.points", str(event_id))
     assert LedgerEntry.objects.filter(organization=w.org).exists()
+
+
+def populate_badges(w: World) -> None:
+    """The organisation's own "century" badge in place of the default, and the badges its
+    events earned (the learner's first review among them)."""
+    Badge.objects.create(organization=w.org, code="century", name=f"{w.org.slug.title()} century",
+                         description=f"Fifty points at {w.org.slug}.", criteria_text="Earn 50 points.",
+                         kind=BadgeKind.POINTS, threshold=50)
+    # and one no other organisation has a badge of the same code for
+    Badge.objects.create(organization=w.org, code=f"{w.org.slug}-mentor", name="Mentor", description="-",
+                         criteria_text="-", kind=BadgeKind.COUNT, verb="reply_created", threshold=20)
+    event = emit("review_submitted", organization=w.org, actor=w.learner, cohort=w.cohort, subject=w.cohort,
+                 payload={"reviewer_id": w.learner.pk, "comment_words": 40})
+    consume("gamification.points", str(event.pk))
+    assert learner_award(w)
 
 
 def populate_discussions(w: World) -> None:
@@ -284,6 +303,8 @@ API_COLLECTIONS = {
     "points": LedgerEntry,
     "leaderboards": Cohort,
     "kudos": Kudos,
+    "badges": Badge,
+    "badge-awards": BadgeAward,
 }
 
 
@@ -319,8 +340,9 @@ def test_api_lists_hold_no_other_organisation_ids(acme, globex, api_client, coll
     assert not mentions_acme(response.content)
     # The list works: the HR admin (or, for lists of one's own rows, the learner) sees globex's rows
     if role == ("learner" if collection in OWN_ROWS_COLLECTIONS else "hr_admin"):
-        assert listed
-        assert listed <= ids_of(API_COLLECTIONS[collection], globex.org)
+        model = API_COLLECTIONS[collection]
+        assert listed & ids_of(model, globex.org)
+        assert listed <= ids_of(model, globex.org) | shared_ids(model)
 
 
 @pytest.mark.parametrize("collection", list(API_COLLECTIONS))
@@ -418,6 +440,10 @@ def mentor_dispute(w: World) -> Dispute:
     return Dispute.objects.get(requested_by=w.peer_mentor)
 
 
+def learner_award(w: World) -> BadgeAward:
+    return BadgeAward.objects.get(learner=w.learner, badge__code="first-review")
+
+
 API_WRITES = {
     "PATCH user": ("patch", lambda w: f"users/{w.learner.pk}/", {"title": "Hacked"}),
     "PATCH cohort": ("patch", lambda w: f"cohorts/{w.cohort.pk}/", {"name": "Hacked"}),
@@ -473,6 +499,11 @@ API_WRITES = {
                              {"levels": [], "reason": "Hacked"}),
     "resolve a regrade request": ("post", lambda w: f"peer-review/disputes/{mentor_dispute(w).pk}/resolve/",
                                   {"outcome": "upheld", "response": "Hacked"}),
+    # badges: an award's credential (its earner's name inside) and revoking it
+    "download an award's credential": ("get", lambda w: f"badge-awards/{learner_award(w).pk}/credential/",
+                                       None),
+    "revoke an award": ("post", lambda w: f"badge-awards/{learner_award(w).pk}/revoke/",
+                        {"reason": "Hacked"}),
 }
 
 
@@ -650,6 +681,8 @@ ID_FILTERS = {
     "micro-tasks done by step": ("microtask-completions", "step", lambda a: microtask(a).pk),
     "micro-tasks done by person": ("microtask-completions", "user", lambda a: a.learner.pk),
     "micro-tasks done by cohort": ("microtask-completions", "cohort", lambda a: a.cohort.pk),
+    "badge awards by learner": ("badge-awards", "learner", lambda a: a.learner.pk),
+    "badge awards by cohort": ("badge-awards", "cohort", lambda a: a.cohort.pk),
 }
 
 
@@ -793,6 +826,10 @@ PORTAL_PAGES = {
     "leaderboard": acme_page("get", "gamification:leaderboard", cohort),
     "switch leaderboards off": acme_page("post", "gamification:leaderboards_switch", cohort),
     "a member's page": acme_page("get", "gamification:member", lambda w: w.peer_mentor),
+    "a badge of acme's own": ("get", lambda a, g: reverse("gamification:badge_detail", args=["acme-mentor"]),
+                              None),
+    "download an award's credential": acme_page("get", "gamification:badge_credential", learner_award),
+    "an award's credential as JSON": acme_page("get", "gamification:badge_credential_json", learner_award),
     # notifications
     "read a notification": acme_page("post", "notifications:read", learner_notification),
     "open a notification": acme_page("get", "notifications:open", learner_notification),
@@ -836,9 +873,16 @@ def test_portal_pages_for_another_organisation_are_404(acme, globex, client, pag
     assert snapshot(acme.org) == before
 
 
+# The pages a badge credential links to, for anyone to verify it: public by design, they
+# show what the signed credential itself says (tests/gamification/test_badge_pages.py).
+PUBLIC_PAGES = {"credentials:award", "credentials:issuer", "credentials:key", "credentials:achievement",
+                "credentials:image"}
+
+
 def test_every_portal_page_about_a_record_is_checked(acme, globex):
     # Pages whose URL names a record (an id); the others are overviews, below.
-    about_a_record = {name for name, pattern in portal_pages().items() if pattern.pattern.converters}
+    about_a_record = {name for name, pattern in portal_pages().items()
+                      if pattern.pattern.converters and name not in PUBLIC_PAGES}
     checked = {resolve(url(acme, globex)).view_name for _method, url, _data in PORTAL_PAGES.values()}
     assert about_a_record - checked == set()
 
@@ -975,6 +1019,8 @@ ADMIN_OBJECTS = {
     PointTotal: lambda w: PointTotal.objects.filter(cohort__organization=w.org).first(),
     WeeklyPoints: lambda w: WeeklyPoints.objects.filter(cohort__organization=w.org).first(),
     Kudos: lambda w: Kudos.objects.filter(cohort__organization=w.org).first(),
+    Badge: lambda w: Badge.objects.get(organization=w.org, code="century"),
+    BadgeAward: learner_award,
 }
 
 
@@ -1051,7 +1097,8 @@ def test_admin_cohort_filters_offer_own_cohorts_only(acme, globex, globex_admin,
     assert not any(mentions_acme(choice) for choice in choices)
 
 
-MISSING_PK = {Event: "00000000-0000-0000-0000-000000000000"}
+MISSING_PK = {Event: "00000000-0000-0000-0000-000000000000",
+              BadgeAward: "00000000-0000-0000-0000-000000000000"}
 
 
 @pytest.mark.parametrize("model", list(ADMIN_OBJECTS), ids=lambda m: m.__name__)
@@ -1086,6 +1133,25 @@ def test_admin_bulk_delete_cannot_reach_another_organisation(acme, globex, globe
 
     # Then acme's squad is still there
     assert Squad.objects.filter(pk=acme.squad.pk).exists()
+
+
+def test_admin_actions_cannot_reach_another_organisation_badges(acme, globex, globex_admin):
+    # Given acme's records as they are
+    before = snapshot(acme.org)
+    acme_award, acme_badge = learner_award(acme), ADMIN_OBJECTS[Badge](acme)
+
+    # When globex's HR admin revokes acme's award, with and without the confirmation, and
+    # overrides acme's badge
+    selected = {"action": "revoke_selected", "_selected_action": [acme_award.pk]}
+    confirmation = globex_admin.post(admin_url(BadgeAward, "changelist"), selected)
+    globex_admin.post(admin_url(BadgeAward, "changelist"), {**selected, "post": "yes", "reason": "Hacked"})
+    globex_admin.post(admin_url(Badge, "changelist"), {
+        "action": "override_for_my_organisation", "_selected_action": [acme_badge.pk]})
+
+    # Then nothing of acme's is shown or changed, and globex copied nothing
+    assert not mentions_acme(confirmation.content)
+    assert snapshot(acme.org) == before
+    assert not Badge.objects.filter(organization=globex.org, name__icontains="acme").exists()
 
 
 @pytest.mark.parametrize(("source", "field"), [(CohortMembership, "user"),

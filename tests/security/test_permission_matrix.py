@@ -29,6 +29,11 @@ analysts read dashboards and grade sheets, not the work. Learners and peer mento
 take part in published assignments and see their own submission, grade and
 regrade requests, the submissions allocated to them and the reviews of their work;
 only the reviewer writes a review, only the author rates it or asks for a regrade.
+
+Badges (gamification/rules.py): every member reads the organisation's badges and the
+awards of public badges, except those of people who stay off leaderboards; staff see
+all of their organisation's or cohorts' awards. Only the earner downloads a credential,
+only HR admins revoke.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +60,7 @@ from core.services import hash_key
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
 from gamification import services as gamification
+from gamification.badge_models import Badge, BadgeAward, BadgeKind
 from gamification.models import Kudos, LedgerEntry
 from peer_review import services as peer_review
 from peer_review.models import (
@@ -406,6 +413,50 @@ class Scene:
     def mentor(self) -> User:
         return self.w.peer_mentor
 
+    # badges: the first reviews of `points` earned "First review"; the peer mentor stays off
+    # leaderboards, so their award is for staff, their facilitator and themselves.
+    @cached_property
+    def badge_awards(self) -> dict[str, BadgeAward]:
+        _reviewed = self.points
+        gamification.points_preference_set(actor=self.w.peer_mentor, hide_from_leaderboards=True)
+        return {key: BadgeAward.objects.get(learner=person, badge__code="first-review")
+                for key, person in (("learner", self.w.learner), ("mentor", self.w.peer_mentor))}
+
+    @property
+    def learner_award(self) -> BadgeAward:
+        return self.badge_awards["learner"]
+
+    @property
+    def mentor_award(self) -> BadgeAward:
+        return self.badge_awards["mentor"]
+
+    @cached_property
+    def first_review_badge(self) -> Badge:
+        return Badge.objects.get(organization=None, code="first-review")
+
+    @property
+    def first_review_badge_code(self) -> SimpleNamespace:
+        """Badge pages are addressed by code (the URL takes `pk` of what it names)."""
+        return SimpleNamespace(pk=self.first_review_badge.code)
+
+    @cached_property
+    def signed_org(self):
+        """The organisation once it has signed a credential (its issuer profile is public then)."""
+        gamification.signing_key(self.w.org)
+        return self.w.org
+
+    @cached_property
+    def organisation_badges(self) -> set[int]:
+        """The organisation replaced "century" with its own and switched "appreciated" off:
+        the ids of the badges it uses."""
+        own = Badge.objects.create(organization=self.w.org, code="century", name="Half century",
+                                   description="-", criteria_text="-", kind=BadgeKind.POINTS, threshold=50)
+        Badge.objects.create(organization=self.w.org, code="appreciated", name="Thanked", description="-",
+                             criteria_text="-", kind=BadgeKind.COUNT, verb="kudos_given",
+                             recipient="recipient_id", is_active=False)
+        defaults = Badge.objects.filter(organization=None).exclude(code__in=["century", "appreciated"])
+        return {own.pk, *defaults.values_list("pk", flat=True)}
+
 
 @dataclass(frozen=True)
 class Call:
@@ -667,6 +718,20 @@ API_CALLS: dict[str, Call] = {
                                              "message": "Thank you!"}),
     "resolve learner's dispute":         Call("post", Api("peer-review/disputes/{learner_dispute}/resolve/"),
                                               lambda s: {"outcome": "upheld", "response": "It stands."}),
+    # badges
+    "list badges":                       Call("get", Api("badges/")),
+    "GET first-review badge":            Call("get", Api("badges/{first_review_badge}/")),
+    "POST badge":                        Call("post", Api("badges/"), lambda s: {"code": "mine"}),
+    "list badge awards":                 Call("get", Api("badge-awards/")),
+    "GET learner's award":               Call("get", Api("badge-awards/{learner_award}/")),
+    "GET hidden mentor's award":         Call("get", Api("badge-awards/{mentor_award}/")),
+    "DELETE learner's award":            Call("delete", Api("badge-awards/{learner_award}/")),
+    "credential of learner's award":     Call("get", Api("badge-awards/{learner_award}/credential/")),
+    "credential of mentor's award":      Call("get", Api("badge-awards/{mentor_award}/credential/")),
+    "revoke learner's award":            Call("post", Api("badge-awards/{learner_award}/revoke/"),
+                                              lambda s: {"reason": "Copied from another course"}),
+    "revoke hidden mentor's award":      Call("post", Api("badge-awards/{mentor_award}/revoke/"),
+                                              lambda s: {"reason": "Copied from another course"}),
 }
 
 API_MATRIX: dict[str, tuple[int, ...]] = {
@@ -836,6 +901,20 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "list kudos":                        (401, 200, 200, 200, 200, 200, 200, 200),
     "GET kudos to mentor":               (401, 200, 200, 200, 200, 200, 200, 404),
     "POST kudos to mentor":              (401, 403, 403, 201, 201, 400, 201, 400),
+    # badges: every member reads the organisation's badges and the awards of public badges, except
+    # of people who stay off leaderboards (the peer mentor), whose awards staff, their facilitator
+    # and they see. Only the earner downloads the credential; only HR admins revoke.
+    "list badges":                       (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET first-review badge":            (401, 200, 200, 200, 200, 200, 200, 200),
+    "POST badge":                        (401, 405, 405, 405, 405, 405, 405, 405),
+    "list badge awards":                 (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's award":               (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET hidden mentor's award":         (401, 200, 200, 200, 404, 200, 404, 404),
+    "DELETE learner's award":            (401, 405, 405, 405, 405, 405, 405, 405),
+    "credential of learner's award":     (401, 403, 403, 403, 403, 403, 200, 403),
+    "credential of mentor's award":      (401, 403, 403, 403, 404, 200, 404, 404),
+    "revoke learner's award":            (401, 200, 403, 403, 403, 403, 403, 403),
+    "revoke hidden mentor's award":      (401, 200, 403, 403, 404, 403, 404, 404),
 }
 
 # What each role finds in a list: labels resolved by `list_labels` below.
@@ -974,6 +1053,13 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "expert": {"kudos to mentor"}, "peer_mentor": {"kudos to mentor"}, "learner": {"kudos to mentor"},
         "outsider": set(),
     },
+    "badges/": {role: {"the organisation's badges"} for role in SIGNED_IN_ROLES},
+    "badge-awards/": {
+        "hr_admin": {"learner's award", "mentor's award"}, "analyst": {"learner's award", "mentor's award"},
+        "facilitator": {"learner's award", "mentor's award"}, "expert": {"learner's award"},
+        "peer_mentor": {"learner's award", "mentor's award"}, "learner": {"learner's award"},
+        "outsider": {"learner's award"},
+    },
 }
 
 
@@ -1042,6 +1128,9 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
         "learner's points": lambda: {s.points["learner"].pk},
         "mentor's points": lambda: {s.points["mentor"].pk},
         "kudos to mentor": lambda: {s.kudos_to_mentor.pk},
+        "the organisation's badges": lambda: s.organisation_badges,
+        "learner's award": lambda: {str(s.learner_award.pk)},
+        "mentor's award": lambda: {str(s.mentor_award.pk)},
     }
 
 
@@ -1206,6 +1295,26 @@ PORTAL_CALLS: dict[str, Call] = {
                                               lambda s: {"hide_from_leaderboards": "on"}),
     "mentor's page":                     Call("get", Page("gamification:member", pk="mentor")),
     "kudos form":                        Call("get", Page("gamification:kudos_new")),
+    "badges":                            Call("get", Page("gamification:badges")),
+    "first review badge page":           Call("get", Page("gamification:badge_detail",
+                                                          code="first_review_badge_code")),
+    "download learner's credential":     Call("get", Page("gamification:badge_credential",
+                                                          award_id="learner_award")),
+    "learner's credential as JSON":      Call("get", Page("gamification:badge_credential_json",
+                                                          award_id="learner_award")),
+    # the public pages a credential links to
+    "verify learner's award":            Call("get", Page("credentials:award", award_id="learner_award")),
+    "check a pasted credential":         Call("post", Page("credentials:award", award_id="learner_award"),
+                                              lambda s: {"token": "not.a.credential"}),
+    "credential checker":                Call("get", Page("credentials:verify")),
+    "issuer profile":                    Call("get", Page("credentials:issuer",
+                                                          organization_id="signed_org")),
+    "issuer key":                        Call("get", Page("credentials:key", organization_id="signed_org")),
+    "first review achievement":          Call("get", Page("credentials:achievement",
+                                                          organization_id="signed_org",
+                                                          badge_id="first_review_badge")),
+    "first review image":                Call("get", Page("credentials:image", organization_id="signed_org",
+                                                          badge_id="first_review_badge")),
 }
 
 PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
@@ -1327,6 +1436,17 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "stay off leaderboards":             (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
     "mentor's page":                     (LOGIN, 200, 200, 200, 200, 200, 200, 404),
     "kudos form":                        (LOGIN, 200, 200, 200, 200, 200, 200, 200),
+    "badges":                            (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "first review badge page":           (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "download learner's credential":     (LOGIN, 404,   404,   404,   404,   404,   200,   404),
+    "learner's credential as JSON":      (LOGIN, 404,   404,   404,   404,   404,   200,   404),
+    "verify learner's award":            (200,   200,   200,   200,   200,   200,   200,   200),
+    "check a pasted credential":         (200,   200,   200,   200,   200,   200,   200,   200),
+    "credential checker":                (200,   200,   200,   200,   200,   200,   200,   200),
+    "issuer profile":                    (200,   200,   200,   200,   200,   200,   200,   200),
+    "issuer key":                        (200,   200,   200,   200,   200,   200,   200,   200),
+    "first review achievement":          (200,   200,   200,   200,   200,   200,   200,   200),
+    "first review image":                (200,   200,   200,   200,   200,   200,   200,   200),
 }
 
 
