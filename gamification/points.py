@@ -16,14 +16,19 @@ NAMED_PEOPLE = {"actor": "actor", "author": "author_id", "reviewer": "reviewer_i
                 "endorser": "endorser_id", "learner": "learner_id", "recipient": "recipient_id"}
 
 
+def in_force(candidates: Iterable, organization_id: int) -> list:
+    """Of an organisation's own rows and the house defaults (point rules, badges), the
+    active ones in force: its own, and the defaults whose code it has not overridden
+    (an inactive own row switches the default off). Keeps the candidates' order."""
+    candidates = list(candidates)
+    own = {item.code for item in candidates if item.organization_id == organization_id}
+    return [item for item in candidates if item.is_active
+            and (item.organization_id == organization_id or item.code not in own)]
+
+
 def effective_rules(rules: Iterable[PointRule], organization_id: int) -> list[PointRule]:
-    """The active rules for an organisation: its own, and the house defaults whose
-    code it has not overridden (an inactive own rule switches the default off)."""
-    own = {rule.code: rule for rule in rules if rule.organization_id == organization_id}
-    chosen = list(own.values()) + [
-        rule for rule in rules if rule.organization_id is None and rule.code not in own
-    ]
-    return sorted((rule for rule in chosen if rule.is_active), key=lambda rule: rule.code)
+    """The rules in force for an organisation, by code."""
+    return sorted(in_force(rules, organization_id), key=lambda rule: rule.code)
 
 
 def recipient_ids(rule: PointRule, actor_id: int | None, payload: Mapping) -> list[int]:

@@ -29,7 +29,7 @@ from .. import openbadges
 from ..badge_models import Badge, BadgeAward, BadgeKind, BadgeProgress, SigningKey
 from ..events import GamificationVerb
 from ..models import LedgerEntry, PointTotal, Recipient
-from ..points import local_day, words_in
+from ..points import in_force, local_day, words_in
 from ..verbs import EARNING_VERBS
 from .ledger import EARNERS, cohort_people
 
@@ -52,14 +52,7 @@ def effective_badges(organization_id: int, **filters) -> list[Badge]:
     has not replaced (an inactive own badge switches the default off)."""
     candidates = list(Badge.objects.filter(
         Q(organization_id=organization_id) | Q(organization__isnull=True), **filters))
-    return _effective(candidates, organization_id)
-
-
-def _effective(candidates: list[Badge], organization_id: int) -> list[Badge]:
-    own = {badge.code for badge in candidates if badge.organization_id == organization_id}
-    chosen = [badge for badge in candidates if badge.organization_id == organization_id
-              or badge.code not in own]
-    return [badge for badge in chosen if badge.is_active]
+    return in_force(candidates, organization_id)
 
 
 def _people(badge: Badge, event: Event) -> list[int]:
@@ -108,7 +101,7 @@ def _badges_for(event: Event) -> list[Badge]:
     candidates = list(Badge.objects.raw(
         f"SELECT * FROM {table} WHERE organization_id = %s OR organization_id IS NULL",  # noqa: S608
         [event.organization_id]))
-    return _effective(candidates, event.organization_id)
+    return in_force(candidates, event.organization_id)
 
 
 def _count(pairs: list[tuple[int, int]], week: dt.date) -> None:
