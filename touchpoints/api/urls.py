@@ -1,0 +1,6 @@
+from .views import TouchpointViewSet
+
+routes = [
+    ("touchpoints", TouchpointViewSet, "touchpoint"),
+]
+urlpatterns: list = []
