@@ -5,8 +5,8 @@
 paths that write tens of thousands of rows at once (a cohort's review allocations, the
 grades of a whole assignment, their events) that is seconds of work for milliseconds
 of SQL. `insert_rows` takes plain dicts, fills in the model's Python-side defaults,
-prepares only the values that need it (dates, JSON, UUIDs) and runs one
-parameterised INSERT per batch through `executemany`.
+prepares only the values that need it (dates, JSON, UUIDs) and sends up to 500 rows
+in each multi-row INSERT.
 
 It skips `save()`, signals and `full_clean()`, exactly as `bulk_create` does; callers
 validate before they write.
@@ -25,6 +25,10 @@ _PASS_THROUGH = (models.IntegerField, models.BooleanField, models.FloatField)
 _TEXT = (models.CharField, models.TextField)
 
 BATCH_SIZE = 5000
+# Rows per INSERT statement, within the parameter limits of SQLite (32,766) and
+# PostgreSQL (65,535).
+MULTI_ROW = 500
+MAX_PARAMETERS = 30000
 
 
 def _plain_str(value):
@@ -62,13 +66,19 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping], *, ignore_co
     ]
     quote = connection.ops.quote_name
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    sql = (
+    head = (
         f"{connection.ops.insert_statement(on_conflict=on_conflict)} {quote(model._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES "
     )
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
     suffix = connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
-    if suffix:
-        sql = f"{sql} {suffix}"
+    # Many rows per statement: one round trip and one plan per batch, not per row.
+    per_statement = max(1, min(MULTI_ROW, MAX_PARAMETERS // len(fields)))
+
+    def statement(rows_in_it: int) -> str:
+        sql = head + ", ".join([placeholders] * rows_in_it)
+        return f"{sql} {suffix}" if suffix else sql
+
     steps = [(f.attname, _prepare(f), *_default(f)) for f in fields]
 
     def values(row: Mapping) -> tuple:
@@ -80,14 +90,24 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping], *, ignore_co
 
     sent = 0
     batch: list[tuple] = []
+    full = statement(per_statement)
+
+    def flush(cursor) -> None:
+        whole, rest = divmod(len(batch), per_statement)
+        for index in range(whole):
+            chunk = batch[index * per_statement:(index + 1) * per_statement]
+            cursor.execute(full, [value for row in chunk for value in row])
+        if rest:
+            cursor.execute(statement(rest), [value for row in batch[-rest:] for value in row])
+
     with connection.cursor() as cursor:
         for row in rows:
             batch.append(values(row))
             if len(batch) >= BATCH_SIZE:
-                cursor.executemany(sql, batch)
+                flush(cursor)
                 sent += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            flush(cursor)
             sent += len(batch)
     return sent
