@@ -14,6 +14,8 @@ urlpatterns = [
     path("peer-review/", include("peer_review.urls")),
     path("points/", include("gamification.urls")),
     path("credentials/", include("gamification.credential_urls")),
+    path("nudges/", include("nudges.urls")),
+    path("sessions/", include("touchpoints.urls")),
     path("", include("discussions.urls")),
     path("", include("cohorts.urls")),
 ]

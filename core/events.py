@@ -47,6 +47,7 @@ class Verb:
     SQUAD_DELETED = "squad_deleted"
     USER_CREATED = "user_created"
     USER_UPDATED = "user_updated"
+    NOTIFICATION_READ = "notification_read"
 
 
 @dataclass(frozen=True)

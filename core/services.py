@@ -8,8 +8,9 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit
+from . import audit, events
 from .errors import ApplicationError, PermissionDenied
+from .events import Verb
 from .models import ApiToken, Notification
 
 TOKEN_PREFIX = "plk_"  # noqa: S105 - a public marker that makes leaked keys easy to find
@@ -72,11 +73,25 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
     if notification.user_id != actor.pk:
         raise PermissionDenied("You can only mark your own notifications read.")
     if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        with transaction.atomic():
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+            _emit_read(actor, [notification])
     return notification
 
 
+@transaction.atomic
 def notifications_mark_all_read(*, actor) -> int:
     """Mark every unread notification of the actor read; returns how many changed."""
-    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
+    unread = list(Notification.objects.select_for_update().filter(user=actor, read_at__isnull=True)
+                  .only("pk", "kind", "organization_id"))
+    Notification.objects.filter(pk__in=[n.pk for n in unread]).update(read_at=timezone.now())
+    _emit_read(actor, unread)
+    return len(unread)
+
+
+def _emit_read(actor, notifications: list[Notification]) -> None:
+    """notification_read, for engagement analytics: which kinds of message get read."""
+    if notifications:
+        events.emit_many(Verb.NOTIFICATION_READ, organization=notifications[0].organization, actor=actor,
+                         items=[(n, {"kind": n.kind, "user_id": actor.pk}) for n in notifications])

@@ -389,3 +389,20 @@ def step_get(user, pk: int) -> CohortStep:
 def my_completion(user, step: CohortStep) -> MicroTaskCompletion | None:
     return MicroTaskCompletion.objects.filter(step=step, user=user).first()
 
+
+
+def posts_for_digest(post_ids) -> dict[int, dict]:
+    """What a digest needs of each post (for the nudges app): its Markdown body, author,
+    squad and prompt; posts since deleted or hidden by moderation are left out. One
+    query whatever the number of posts. `post_url` gives a post's page."""
+    rows = Post.objects.filter(pk__in=list(post_ids), deleted_at__isnull=True, hidden_at__isnull=True).values(
+        "pk", "body", "author_id", "thread__squad__name", "thread__prompt__title", "parent_id")
+    return {row["pk"]: {"body": row["body"], "author_id": row["author_id"],
+                        "squad": row["thread__squad__name"] or "", "prompt": row["thread__prompt__title"],
+                        "is_reply": row["parent_id"] is not None} for row in rows}
+
+
+def post_url(post_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("discussions:post", args=[post_id])

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "discussions",
     "peer_review",
     "gamification",
+    "touchpoints",
+    "nudges",
 ]
 
 MIDDLEWARE = [

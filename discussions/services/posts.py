@@ -68,7 +68,9 @@ def _check_length(body: str, role: PromptRole | None) -> int:
 def _post_payload(post: Post, thread: Thread) -> dict:
     return {"post_id": post.pk, "thread_id": thread.pk, "prompt_id": thread.prompt_id,
             "squad_id": thread.squad_id, "author_id": post.author_id, "role": post.role or None,
-            "parent_id": post.parent_id, "words": post.word_count}
+            "parent_id": post.parent_id, "words": post.word_count,
+            # A top-level post that asks something; nudges follow up when nobody answers.
+            "question": post.parent_id is None and "?" in post.body}
 
 
 @transaction.atomic

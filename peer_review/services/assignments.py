@@ -211,6 +211,8 @@ def assignment_publish(*, actor, assignment: Assignment) -> Assignment:
         subject=assignment,
         payload={
             "assignment_id": assignment.pk,
+            "title": assignment.title,
+            "calibration_examples": assignment.calibration_examples,
             "rubric_id": rubric.pk,
             "rubric_version": rubric.version,
             "reviews_per_submission": assignment.reviews_per_submission,

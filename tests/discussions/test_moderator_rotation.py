@@ -318,6 +318,14 @@ def test_the_schedule_migration_creates_an_hourly_task_and_reverses(db):
     task = PeriodicTask.objects.get(name="Rotate learner moderators")
     assert task.task == "discussions.rotate_learner_moderators" and task.enabled
     assert (task.interval.every, task.interval.period) == (1, IntervalSchedule.HOURS)
+    # Another hourly task (the Top Take digests) shares the schedule: it stays.
+    assert PeriodicTask.objects.filter(interval_id=task.interval_id).exclude(pk=task.pk).exists()
     migration.unschedule(django_apps, None)
     assert not PeriodicTask.objects.filter(name="Rotate learner moderators").exists()
+    assert IntervalSchedule.objects.filter(pk=task.interval_id).exists()
+    # Alone on it, the rotation takes the hourly schedule with it.
+    migration.schedule(django_apps, None)
+    task = PeriodicTask.objects.get(name="Rotate learner moderators")
+    PeriodicTask.objects.filter(interval_id=task.interval_id).exclude(pk=task.pk).delete()
+    migration.unschedule(django_apps, None)
     assert not IntervalSchedule.objects.filter(pk=task.interval_id).exists()

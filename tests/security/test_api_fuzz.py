@@ -43,6 +43,9 @@ from core.services import api_token_create
 from discussions import services as discussions
 from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, Post, Prompt, Thread
 from gamification.badge_models import Badge, BadgeAward, BadgeKind
+from nudges import services as nudges
+from nudges.models import Message as NudgeMessage
+from nudges.models import NudgeRule
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -59,6 +62,8 @@ from peer_review.models import (
 from tests.factories import CohortStepFactory, MembershipFactory
 from tests.peer_review.conftest import CRITERIA, levels_for
 from tests.security.support import open_prompt_and_draft
+from touchpoints import services as touchpoints
+from touchpoints.models import Touchpoint
 
 # The coverage phase enumerates every enum value (hundreds of timezones) in every
 # combination and takes minutes; examples plus Hypothesis fuzzing find the same bugs.
@@ -97,6 +102,10 @@ RESOURCES = {
     "peer-review/disputes": (Dispute, "submission__assignment__cohort__organization"),
     "badges": (Badge, "organization"),
     "badge-awards": (BadgeAward, "organization"),
+    "touchpoints": (Touchpoint, "cohort__organization"),
+    "nudge-rules": (NudgeRule, "organization"),
+    "nudge-messages": (NudgeMessage, "organization"),
+    "peer-reminders": (NudgeMessage, "organization"),
     # Not a path of its own: the `step` of prompts and micro-tasks done.
     "steps": (CohortStep, "cohort__organization"),
 }
@@ -108,7 +117,7 @@ REFERENCES = {"cohort": "cohorts", "user": "users", "actor": "users", "squad": "
               "prompt": "prompts", "thread": "threads", "post": "posts", "parent": "posts",
               "step": "steps", "rubric": "peer-review/rubrics", "assignment": "peer-review/assignments",
               "example": "peer-review/calibration-examples", "submission": "peer-review/submissions",
-              "learner": "users"}
+              "learner": "users", "recipient": "users"}
 
 
 @dataclass
@@ -242,6 +251,35 @@ def _peer_review(w) -> None:
                              reason="The evidence criterion ignores the studies I cited.")
 
 
+def _touchpoints(w) -> None:
+    """A live session in two days with answers, a cancelled one, and one that started an
+    hour ago (so attendance can be recorded)."""
+    now = timezone.now()
+    fields = {"title": "Check-in", "duration_minutes": 20, "join_url": "https://meet.example.com/x"}
+    upcoming = touchpoints.touchpoint_schedule(actor=w.facilitator, cohort=w.cohort,
+                                               starts_at=now + dt.timedelta(days=2), capacity=3, **fields)
+    touchpoints.rsvp_set(actor=w.learner, touchpoint=upcoming, response="yes")
+    cancelled = touchpoints.touchpoint_schedule(actor=w.facilitator, cohort=w.cohort,
+                                                starts_at=now + dt.timedelta(days=3), squad=w.squad, **fields)
+    touchpoints.touchpoint_cancel(actor=w.facilitator, touchpoint=cancelled, reason="Holiday")
+    started = now - dt.timedelta(hours=1)
+    touchpoints.touchpoint_schedule(actor=w.facilitator, cohort=w.cohort, starts_at=started,
+                                    now=started - dt.timedelta(days=1), **fields)
+
+
+def _nudges(w) -> None:
+    """The house rules, the facilitator's rule for the cohort with a nudge it proposed to the
+    learner (to approve or skip), and the learner's reminder to the peer mentor."""
+    nudges.house_rules_install(w.org)
+    rule = nudges.rule_create(actor=w.facilitator, cohort=w.cohort, name="Quiet learners", trigger="inactive",
+                              subject="{{ cohort }} misses you", body_text="Hi {{ first_name }}")
+    group = f"rule:{rule.pk}:{w.learner.pk}:1"
+    NudgeMessage.objects.create(organization=w.org, cohort=w.cohort, user=w.learner, rule=rule,
+                                topic="inactive", channel="email", key=f"{group}:email", group=group,
+                                state="proposed", subject="We miss you", body_text="Hi")
+    nudges.peer_nudge_send(actor=w.learner, cohort=w.cohort, recipient=w.peer_mentor, note="our review")
+
+
 def _id(pk) -> int | str:
     """An id as a path or a body carries it: UUIDs (events, badge awards) as strings."""
     return str(pk) if isinstance(pk, uuid.UUID) else pk
@@ -260,6 +298,8 @@ def auth_headers(transactional_db, world, other_world) -> Iterator[dict[str, str
         _discussion(each)
         _peer_review(each)
         _badges(each)
+        _touchpoints(each)
+        _nudges(each)
     for resource, (model, organization_field) in RESOURCES.items():
         objects = model.objects.exclude(pk=fuzz_token.pk) if model is ApiToken else model.objects.all()
         mine = Q(**{organization_field: world.org}) | Q(**SHARED.get(resource, {"pk__in": []}))

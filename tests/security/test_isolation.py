@@ -54,6 +54,9 @@ from discussions.models import (
 from gamification import services as gamification
 from gamification.badge_models import Badge, BadgeAward, BadgeKind
 from gamification.models import Kudos, LedgerEntry, PointRule, PointTotal, WeeklyPoints
+from nudges import services as nudges
+from nudges.models import DeliverySettings, Digest, NudgeRule
+from nudges.models import Message as NudgeMessage
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -75,6 +78,8 @@ from tests.conftest import ROLES, World
 from tests.factories import CohortStepFactory, MembershipFactory, UserFactory
 from tests.peer_review.conftest import CRITERIA, levels_for
 from tests.security.support import open_prompt_and_draft, portal_pages, prompt_form
+from touchpoints import services as touchpoints
+from touchpoints.models import Attendance, Rsvp, Touchpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +130,12 @@ ORGANIZATION_PATH = {
     Kudos: "cohort__organization",
     Badge: "organization",
     BadgeAward: "organization",
+    Touchpoint: "cohort__organization",
+    Rsvp: "touchpoint__cohort__organization",
+    Attendance: "touchpoint__cohort__organization",
+    NudgeRule: "organization",
+    DeliverySettings: "organization",
+    NudgeMessage: "organization",
 }
 
 # Rows every organisation reads and none owns: the house default point rules and badges.
@@ -165,6 +176,60 @@ def populate(w: World) -> None:
     populate_peer_review(w)
     populate_points(w)
     populate_badges(w)
+    populate_touchpoints(w)
+    populate_nudges(w)
+
+
+def populate_nudges(w: World) -> None:
+    """The house rules and delivery settings, the facilitator's rule for the cohort, a nudge
+    it proposed to the learner and a failed one to the peer mentor, and the learner's
+    reminder to the peer mentor."""
+    nudges.house_rules_install(w.org)
+    rule = nudges.rule_create(actor=w.facilitator, cohort=w.cohort, name=f"{w.org.slug} quiet learners",
+                              trigger="inactive", subject="Hi", body_text="Hi {{ first_name }}")
+    for user, state in ((w.learner, "proposed"), (w.peer_mentor, "failed")):
+        group = f"rule:{rule.pk}:{user.pk}:1"
+        NudgeMessage.objects.create(organization=w.org, cohort=w.cohort, user=user, rule=rule,
+                                    topic="inactive", channel="email", key=f"{group}:email", group=group,
+                                    state=state, subject=f"{w.org.slug} nudge", body_text="Hi",
+                                    last_error="timeout")
+    nudges.peer_nudge_send(actor=w.learner, cohort=w.cohort, recipient=w.peer_mentor, note="our review")
+    # Last week's Top Take digest, sent, and this week's draft.
+    for week_start, state in ((dt.date(2026, 11, 16), "sent"), (dt.date(2026, 11, 23), "draft")):
+        Digest.objects.create(cohort=w.cohort, week_start=week_start, state=state, send_at=timezone.now(),
+                              intro=f"{w.org.slug} digest")
+
+
+def sent_digest(w: World) -> Digest:
+    return Digest.objects.get(cohort=w.cohort, state="sent")
+
+
+def cohort_nudge_rule(w: World) -> NudgeRule:
+    return NudgeRule.objects.get(organization=w.org, name__endswith="quiet learners")
+
+
+def learner_nudge(w: World) -> NudgeMessage:
+    return NudgeMessage.objects.get(organization=w.org, user=w.learner, state="proposed")
+
+
+def populate_touchpoints(w: World) -> None:
+    """A live session in two days with the learner's yes, and one that started an hour
+    ago with its attendance recorded (the learner did not come)."""
+    now = timezone.now()
+    fields = {"agenda": "Wins and blockers", "duration_minutes": 20,
+              "join_url": f"https://meet.example.com/{w.org.slug}"}
+    upcoming = touchpoints.touchpoint_schedule(
+        actor=w.facilitator, cohort=w.cohort, title=f"{w.org.slug} check-in",
+        starts_at=now + dt.timedelta(days=2), **fields)
+    touchpoints.rsvp_set(actor=w.learner, touchpoint=upcoming, response="yes")
+    started = now - dt.timedelta(hours=1)
+    past = touchpoints.touchpoint_schedule(
+        actor=w.facilitator, cohort=w.cohort, title=f"{w.org.slug} kick-off", starts_at=started,
+        now=started - dt.timedelta(days=1), **fields)
+    touchpoints.rsvp_set(actor=w.learner, touchpoint=past, response="yes",
+                         now=started - dt.timedelta(hours=2))
+    touchpoints.attendance_record(actor=w.facilitator, touchpoint=past,
+                                  attended_user_ids=[w.peer_mentor.pk])
 
 
 def populate_points(w: World) -> None:
@@ -305,11 +370,15 @@ API_COLLECTIONS = {
     "kudos": Kudos,
     "badges": Badge,
     "badge-awards": BadgeAward,
+    "touchpoints": Touchpoint,
+    "nudge-rules": NudgeRule,
+    "nudge-messages": NudgeMessage,
+    "peer-reminders": NudgeMessage,
 }
 
 
 # A collection that lists the caller's own rows only: the learner, not the HR admin, shows it works.
-OWN_ROWS_COLLECTIONS = {"peer-review/calibration-attempts"}
+OWN_ROWS_COLLECTIONS = {"peer-review/calibration-attempts", "peer-reminders"}
 # The widest view of a collection whose default is narrower (allocations: my to-do list).
 WIDEST_LIST = {"peer-review/allocations": {"mine": "false"}}
 
@@ -444,6 +513,14 @@ def learner_award(w: World) -> BadgeAward:
     return BadgeAward.objects.get(learner=w.learner, badge__code="first-review")
 
 
+def upcoming_touchpoint(w: World) -> Touchpoint:
+    return Touchpoint.objects.get(cohort=w.cohort, title__endswith="check-in")
+
+
+def past_touchpoint(w: World) -> Touchpoint:
+    return Touchpoint.objects.get(cohort=w.cohort, title__endswith="kick-off")
+
+
 API_WRITES = {
     "PATCH user": ("patch", lambda w: f"users/{w.learner.pk}/", {"title": "Hacked"}),
     "PATCH cohort": ("patch", lambda w: f"cohorts/{w.cohort.pk}/", {"name": "Hacked"}),
@@ -504,6 +581,20 @@ API_WRITES = {
                                        None),
     "revoke an award": ("post", lambda w: f"badge-awards/{learner_award(w).pk}/revoke/",
                         {"reason": "Hacked"}),
+    # live sessions
+    "PATCH touchpoint": ("patch", lambda w: f"touchpoints/{upcoming_touchpoint(w).pk}/", {"title": "Hacked"}),
+    "cancel touchpoint": ("post", lambda w: f"touchpoints/{upcoming_touchpoint(w).pk}/cancel/",
+                          {"reason": "Hacked"}),
+    "answer touchpoint": ("post", lambda w: f"touchpoints/{upcoming_touchpoint(w).pk}/rsvp/",
+                          {"response": "no"}),
+    "record attendance": ("post", lambda w: f"touchpoints/{past_touchpoint(w).pk}/attendance/",
+                          {"attended": []}),
+    "touchpoint calendar file": ("get", lambda w: f"touchpoints/{upcoming_touchpoint(w).pk}/ics/", None),
+    # nudges
+    "PATCH nudge rule": ("patch", lambda w: f"nudge-rules/{cohort_nudge_rule(w).pk}/", {"days": 3}),
+    "switch a nudge rule off": ("delete", lambda w: f"nudge-rules/{cohort_nudge_rule(w).pk}/", None),
+    "preview a nudge rule": ("get", lambda w: f"nudge-rules/{cohort_nudge_rule(w).pk}/preview/"
+                                              f"?learner={w.learner.pk}", None),
 }
 
 
@@ -623,7 +714,30 @@ CROSS_REFERENCES = {
     "kudos to acme's person": (
         "post", lambda a, g: "kudos/",
         lambda a, g: {"cohort": g.cohort.pk, "recipient": a.peer_mentor.pk, "message": "Hi"}, "recipient"),
+    "touchpoint in acme's cohort": (
+        "post", lambda a, g: "touchpoints/", lambda a, g: touchpoint_body(a.cohort.pk), "cohort"),
+    "nudge rule in acme's cohort": (
+        "post", lambda a, g: "nudge-rules/",
+        lambda a, g: {"cohort": a.cohort.pk, "name": "Spy", "trigger": "inactive", "subject": "Hi",
+                      "body_text": "Hi"}, "cohort"),
+    "nudge rule for acme's squad": (
+        "patch", lambda a, g: f"nudge-rules/{cohort_nudge_rule(g).pk}/", lambda a, g: {"squad": a.squad.pk},
+        "squad"),
+    "reminder in acme's cohort": (
+        "post", lambda a, g: "peer-reminders/",
+        lambda a, g: {"cohort": a.cohort.pk, "recipient": g.peer_mentor.pk, "note": "Hi"}, "cohort"),
+    "reminder to acme's person": (
+        "post", lambda a, g: "peer-reminders/",
+        lambda a, g: {"cohort": g.cohort.pk, "recipient": a.peer_mentor.pk, "note": "Hi"}, "recipient"),
+    "touchpoint for acme's squad": (
+        "post", lambda a, g: "touchpoints/",
+        lambda a, g: {**touchpoint_body(g.cohort.pk), "squad": a.squad.pk}, "squad"),
 }
+
+
+def touchpoint_body(cohort_id: int) -> dict:
+    return {"cohort": cohort_id, "title": "Spy", "starts_at": "2031-03-05T17:00:00Z", "duration_minutes": 20,
+            "room": "Room 1"}
 
 
 def _normalised(response, acme_id) -> tuple[int, str]:
@@ -683,6 +797,9 @@ ID_FILTERS = {
     "micro-tasks done by cohort": ("microtask-completions", "cohort", lambda a: a.cohort.pk),
     "badge awards by learner": ("badge-awards", "learner", lambda a: a.learner.pk),
     "badge awards by cohort": ("badge-awards", "cohort", lambda a: a.cohort.pk),
+    "touchpoints by cohort": ("touchpoints", "cohort", lambda a: a.cohort.pk),
+    "nudge rules by cohort": ("nudge-rules", "cohort", lambda a: a.cohort.pk),
+    "nudge messages by cohort": ("nudge-messages", "cohort", lambda a: a.cohort.pk),
 }
 
 
@@ -830,6 +947,35 @@ PORTAL_PAGES = {
                               None),
     "download an award's credential": acme_page("get", "gamification:badge_credential", learner_award),
     "an award's credential as JSON": acme_page("get", "gamification:badge_credential_json", learner_award),
+    # live sessions
+    "live sessions of a cohort": acme_page("get", "touchpoints:cohort_sessions", cohort),
+    "schedule session form": acme_page("get", "touchpoints:schedule", cohort),
+    "schedule a session": acme_page("post", "touchpoints:schedule", cohort,
+                                    data={"title": "Spy", "starts_at": "2031-03-05T17:00",
+                                          "duration_minutes": "20", "room": "Room 1"}),
+    "session page": acme_page("get", "touchpoints:detail", upcoming_touchpoint),
+    "answer a session": acme_page("post", "touchpoints:rsvp", upcoming_touchpoint, data={"response": "no"}),
+    "session calendar file": acme_page("get", "touchpoints:invite_ics", upcoming_touchpoint),
+    "edit session form": acme_page("get", "touchpoints:edit", upcoming_touchpoint),
+    "edit a session": acme_page("post", "touchpoints:edit", upcoming_touchpoint,
+                                data={"title": "Hacked", "starts_at": "2031-03-05T17:00",
+                                      "duration_minutes": "20", "room": "Room 1"}),
+    "cancel session form": acme_page("get", "touchpoints:cancel", upcoming_touchpoint),
+    "cancel a session": acme_page("post", "touchpoints:cancel", upcoming_touchpoint,
+                                  data={"reason": "Hacked"}),
+    "attendance form": acme_page("get", "touchpoints:attendance", past_touchpoint),
+    "record attendance": acme_page("post", "touchpoints:attendance", past_touchpoint, data={"attended": []}),
+    # nudges
+    "nudge rule page": acme_page("get", "nudges:rule_edit", cohort_nudge_rule),
+    "edit a nudge rule": acme_page("post", "nudges:rule_edit", cohort_nudge_rule,
+                                   data={"name": "Hacked", "trigger": "inactive", "days": "7",
+                                         "hours_before": "24", "subject": "Hi", "body_text": "Hi",
+                                         "send_email": "on", "mode": "approval"}),
+    "switch a nudge rule off": acme_page("post", "nudges:rule_deactivate", cohort_nudge_rule),
+    "preview a nudge rule": acme_page("get", "nudges:rule_preview", cohort_nudge_rule),
+    "a cohort's digests": acme_page("get", "nudges:cohort_digests", cohort),
+    "write a digest intro": acme_page("post", "nudges:cohort_digests", cohort, data={"intro": "Hacked"}),
+    "a digest": acme_page("get", "nudges:digest", sent_digest),
     # notifications
     "read a notification": acme_page("post", "notifications:read", learner_notification),
     "open a notification": acme_page("get", "notifications:open", learner_notification),
@@ -875,8 +1021,9 @@ def test_portal_pages_for_another_organisation_are_404(acme, globex, client, pag
 
 # The pages a badge credential links to, for anyone to verify it: public by design, they
 # show what the signed credential itself says (tests/gamification/test_badge_pages.py).
-PUBLIC_PAGES = {"credentials:award", "credentials:issuer", "credentials:key", "credentials:achievement",
-                "credentials:image"}
+# The one-click unsubscribe link is its own authority (a signed token, no sign-in): tests/nudges.
+PUBLIC_PAGES = {"nudges:unsubscribe", "credentials:award", "credentials:issuer", "credentials:key",
+                "credentials:achievement", "credentials:image"}
 
 
 def test_every_portal_page_about_a_record_is_checked(acme, globex):
@@ -1021,6 +1168,11 @@ ADMIN_OBJECTS = {
     Kudos: lambda w: Kudos.objects.filter(cohort__organization=w.org).first(),
     Badge: lambda w: Badge.objects.get(organization=w.org, code="century"),
     BadgeAward: learner_award,
+    Touchpoint: upcoming_touchpoint,
+    NudgeRule: cohort_nudge_rule,
+    DeliverySettings: lambda w: DeliverySettings.objects.get(organization=w.org),
+    NudgeMessage: learner_nudge,
+    Digest: sent_digest,
 }
 
 
@@ -1098,6 +1250,7 @@ def test_admin_cohort_filters_offer_own_cohorts_only(acme, globex, globex_admin,
 
 
 MISSING_PK = {Event: "00000000-0000-0000-0000-000000000000",
+              NudgeMessage: "00000000-0000-0000-0000-000000000000",
               BadgeAward: "00000000-0000-0000-0000-000000000000"}
 
 

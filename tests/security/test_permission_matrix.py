@@ -62,6 +62,9 @@ from discussions.models import FeedItem, Flag, FlagReason, MicroTaskCompletion, 
 from gamification import services as gamification
 from gamification.badge_models import Badge, BadgeAward, BadgeKind
 from gamification.models import Kudos, LedgerEntry
+from nudges import services as nudges
+from nudges.models import Digest, NudgeRule
+from nudges.models import Message as NudgeMessage
 from peer_review import services as peer_review
 from peer_review.models import (
     Assignment,
@@ -80,6 +83,8 @@ from peer_review.models import (
 from tests.conftest import World
 from tests.factories import CohortStepFactory, MembershipFactory, UserFactory
 from tests.security.support import portal_pages, prompt_form
+from touchpoints import services as touchpoints
+from touchpoints.models import Touchpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -457,6 +462,74 @@ class Scene:
         defaults = Badge.objects.filter(organization=None).exclude(code__in=["century", "appreciated"])
         return {own.pk, *defaults.values_list("pk", flat=True)}
 
+    # live sessions: the facilitator's check-in in two days, one that started an hour ago, and
+    # the HR admin's session in `other_cohort`
+    def _touchpoint(self, cohort, actor, starts_at, now=None) -> Touchpoint:
+        return touchpoints.touchpoint_schedule(
+            actor=actor, cohort=cohort, title="Check-in", agenda="Wins and blockers", starts_at=starts_at,
+            duration_minutes=20, join_url="https://meet.example.com/check-in", now=now)
+
+    @cached_property
+    def touchpoint(self) -> Touchpoint:
+        return self._touchpoint(self.w.cohort, self.w.facilitator, timezone.now() + dt.timedelta(days=2))
+
+    @cached_property
+    def past_touchpoint(self) -> Touchpoint:
+        starts_at = timezone.now() - dt.timedelta(hours=1)
+        return self._touchpoint(self.w.cohort, self.w.facilitator, starts_at,
+                                now=starts_at - dt.timedelta(days=1))
+
+    @cached_property
+    def other_cohort_touchpoint(self) -> Touchpoint:
+        return self._touchpoint(self.w.other_cohort, self.w.hr_admin, timezone.now() + dt.timedelta(days=2))
+
+    # nudges: a rule for `cohort` and an organisation-wide one, a nudge to the learner it
+    # proposed, the learner's reminder to the peer mentor, and an unsubscribe link
+    def _nudge_rule(self, cohort, code: str) -> NudgeRule:
+        return NudgeRule.objects.create(organization=self.w.org, cohort=cohort, code=code, name=code,
+                                        trigger="inactive", subject="{{ cohort }} misses you",
+                                        body_text="Hi {{ first_name }}", mode="approval")
+
+    @cached_property
+    def nudge_rule(self) -> NudgeRule:
+        return self._nudge_rule(self.w.cohort, "cohort-rule")
+
+    @cached_property
+    def org_nudge_rule(self) -> NudgeRule:
+        return self._nudge_rule(None, "org-rule")
+
+    @cached_property
+    def nudge_learner(self) -> User:
+        return self.w.learner
+
+    @cached_property
+    def learner_nudge(self) -> NudgeMessage:
+        group = f"rule:{self.nudge_rule.pk}:{self.w.learner.pk}:1"
+        return NudgeMessage.objects.create(
+            organization=self.w.org, cohort=self.w.cohort, user=self.w.learner, rule=self.nudge_rule,
+            topic="inactive", channel="email", key=f"{group}:email", group=group, state="proposed",
+            subject="We miss you", body_text="Come back")
+
+    @cached_property
+    def learner_reminder(self) -> NudgeMessage:
+        return nudges.peer_nudge_send(actor=self.w.learner, cohort=self.w.cohort,
+                                      recipient=self.w.peer_mentor, note="our review")[0]
+
+    @cached_property
+    def unsubscribe_link(self) -> SimpleNamespace:
+        return SimpleNamespace(pk=nudges.unsubscribe_token(self.w.learner, "digest", "email"))
+
+    # Top Take digests of `cohort`: last week's, sent (the archive), and this week's draft
+    @cached_property
+    def sent_digest(self) -> Digest:
+        return Digest.objects.create(cohort=self.w.cohort, week_start=dt.date(2026, 11, 16), state="sent",
+                                     send_at=timezone.now(), sent_at=timezone.now())
+
+    @cached_property
+    def draft_digest(self) -> Digest:
+        return Digest.objects.create(cohort=self.w.cohort, week_start=dt.date(2026, 11, 23),
+                                     send_at=timezone.now() + dt.timedelta(days=3))
+
 
 @dataclass(frozen=True)
 class Call:
@@ -510,6 +583,19 @@ def pr_levels(s: Scene, *levels: int, note: str = "comment") -> list[dict]:
     """A level for each criterion of the peer review rubric, as the API takes them."""
     return [{"criterion": criterion, "level": level, note: "Seen."}
             for criterion, (level, _) in s._pr_levels(*levels).items()]
+
+
+def touchpoint_payload(s: Scene) -> dict:
+    starts_at = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
+    return {"cohort": s.w.cohort.pk, "title": "Week 3 check-in", "starts_at": starts_at.isoformat(),
+            "duration_minutes": 20, "join_url": "https://meet.example.com/week-3"}
+
+
+def touchpoint_form() -> dict:
+    """The schedule / edit session form filled in: 20 minutes in three days (the cohort's time)."""
+    starts_at = (timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    return {"title": "Week 3 check-in", "squad": "", "starts_at": starts_at, "duration_minutes": "20",
+            "agenda": "Wins", "join_url": "https://meet.example.com/week-3", "room": "", "capacity": ""}
 
 
 def cohort_payload(s: Scene) -> dict:
@@ -732,6 +818,50 @@ API_CALLS: dict[str, Call] = {
                                               lambda s: {"reason": "Copied from another course"}),
     "revoke hidden mentor's award":      Call("post", Api("badge-awards/{mentor_award}/revoke/"),
                                               lambda s: {"reason": "Copied from another course"}),
+    # live sessions
+    "list touchpoints":                  Call("get", Api("touchpoints/")),
+    "GET touchpoint":                    Call("get", Api("touchpoints/{touchpoint}/")),
+    "GET touchpoint in other_cohort":    Call("get", Api("touchpoints/{other_cohort_touchpoint}/")),
+    "POST touchpoint in cohort":         Call("post", Api("touchpoints/"), touchpoint_payload),
+    "PATCH touchpoint":                  Call("patch", Api("touchpoints/{touchpoint}/"),
+                                              lambda s: {"room": "Room 2"}),
+    "PUT touchpoint":                    Call("put", Api("touchpoints/{touchpoint}/"), touchpoint_payload),
+    "DELETE touchpoint":                 Call("delete", Api("touchpoints/{touchpoint}/")),
+    "cancel touchpoint":                 Call("post", Api("touchpoints/{touchpoint}/cancel/"),
+                                              lambda s: {"reason": "Public holiday"}),
+    "rsvp to touchpoint":                Call("post", Api("touchpoints/{touchpoint}/rsvp/"),
+                                              lambda s: {"response": "yes"}),
+    "attendance of past touchpoint":     Call("post", Api("touchpoints/{past_touchpoint}/attendance/"),
+                                              lambda s: {"attended": [s.w.learner.pk]}),
+    "calendar file of touchpoint":       Call("get", Api("touchpoints/{touchpoint}/ics/")),
+    # nudges
+    "list nudge rules":                  Call("get", Api("nudge-rules/")),
+    "GET cohort's nudge rule":           Call("get", Api("nudge-rules/{nudge_rule}/")),
+    "POST nudge rule in cohort":         Call("post", Api("nudge-rules/"), lambda s: {
+        "cohort": s.w.cohort.pk, "name": "Quiet", "trigger": "inactive", "subject": "Hi", "body_text": "Hi"}),
+    "PATCH cohort's nudge rule":         Call("patch", Api("nudge-rules/{nudge_rule}/"),
+                                              lambda s: {"days": 5}),
+    "PATCH organisation's nudge rule":   Call("patch", Api("nudge-rules/{org_nudge_rule}/"),
+                                              lambda s: {"days": 5}),
+    "DELETE cohort's nudge rule":        Call("delete", Api("nudge-rules/{nudge_rule}/")),
+    "preview nudge rule":                Call("get", Api("nudge-rules/{nudge_rule}/preview/")),
+    "preview nudge rule for learner":    Call("get", Api(
+        "nudge-rules/{nudge_rule}/preview/?learner={nudge_learner}")),
+    "list nudge messages":               Call("get", Api("nudge-messages/")),
+    "GET learner's nudge":               Call("get", Api("nudge-messages/{learner_nudge}/")),
+    "approve learner's nudge":           Call("post", Api("nudge-messages/approve/"),
+                                              lambda s: {"groups": [s.learner_nudge.group]}),
+    "skip learner's nudge":              Call("post", Api("nudge-messages/skip/"),
+                                              lambda s: {"groups": [s.learner_nudge.group]}),
+    "GET my nudge preferences":          Call("get", Api("nudge-preferences/")),
+    "PATCH my nudge preferences":        Call("patch", Api("nudge-preferences/"), lambda s: {
+        "preferences": [{"topic": "digest", "channel": "email", "enabled": False}]}),
+    "list my peer reminders":            Call("get", Api("peer-reminders/")),
+    "remind the peer mentor":            Call("post", Api("peer-reminders/"), lambda s: {
+        "cohort": s.w.cohort.pk, "recipient": s.w.peer_mentor.pk, "note": "our review"}),
+    "list digests":                      Call("get", Api("digests/")),
+    "GET sent digest":                   Call("get", Api("digests/{sent_digest}/")),
+    "GET draft digest":                  Call("get", Api("digests/{draft_digest}/")),
 }
 
 API_MATRIX: dict[str, tuple[int, ...]] = {
@@ -915,6 +1045,40 @@ API_MATRIX: dict[str, tuple[int, ...]] = {
     "credential of mentor's award":      (401, 403, 403, 403, 404, 200, 404, 404),
     "revoke learner's award":            (401, 200, 403, 403, 403, 403, 403, 403),
     "revoke hidden mentor's award":      (401, 200, 403, 403, 404, 403, 404, 404),
+    # live sessions: facilitators and HR admins run them, members answer, analysts read
+    "list touchpoints":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET touchpoint":                    (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET touchpoint in other_cohort":    (401, 200, 200, 404, 404, 404, 404, 404),
+    "POST touchpoint in cohort":         (401, 201, 403, 201, 403, 403, 403, 400),
+    "PATCH touchpoint":                  (401, 200, 403, 200, 403, 403, 403, 404),
+    "PUT touchpoint":                    (401, 405, 405, 405, 405, 405, 405, 405),
+    "DELETE touchpoint":                 (401, 405, 405, 405, 405, 405, 405, 405),
+    "cancel touchpoint":                 (401, 200, 403, 200, 403, 403, 403, 404),
+    "rsvp to touchpoint":                (401, 403, 403, 200, 200, 200, 200, 404),
+    "attendance of past touchpoint":     (401, 200, 403, 200, 403, 403, 403, 404),
+    "calendar file of touchpoint":       (401, 200, 200, 200, 200, 200, 200, 404),
+    # nudges: facilitators manage their cohorts' rules, HR admins all; analysts read. Only
+    # approvers find proposed nudges to decide (others: "choose at least one", a 400).
+    "list nudge rules":                  (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET cohort's nudge rule":           (401, 200, 200, 200, 404, 404, 404, 404),
+    "POST nudge rule in cohort":         (401, 201, 403, 201, 403, 403, 403, 400),
+    "PATCH cohort's nudge rule":         (401, 200, 403, 200, 404, 404, 404, 404),
+    "PATCH organisation's nudge rule":   (401, 200, 403, 403, 404, 404, 404, 404),
+    "DELETE cohort's nudge rule":        (401, 204, 403, 204, 404, 404, 404, 404),
+    "preview nudge rule":                (401, 400, 400, 400, 404, 404, 404, 404),
+    "preview nudge rule for learner":    (401, 200, 200, 200, 404, 404, 404, 404),
+    "list nudge messages":               (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET learner's nudge":               (401, 200, 200, 200, 404, 404, 200, 404),
+    "approve learner's nudge":           (401, 200, 400, 200, 400, 400, 400, 400),
+    "skip learner's nudge":              (401, 200, 400, 200, 400, 400, 400, 400),
+    "GET my nudge preferences":          (401, 200, 200, 200, 200, 200, 200, 200),
+    "PATCH my nudge preferences":        (401, 200, 200, 200, 200, 200, 200, 200),
+    "list my peer reminders":            (401, 200, 200, 200, 200, 200, 200, 200),
+    "remind the peer mentor":            (401, 403, 403, 201, 201, 400, 201, 400),
+    # Digests: the archive for whoever sees the cohort; the draft for who runs it.
+    "list digests":                      (401, 200, 200, 200, 200, 200, 200, 200),
+    "GET sent digest":                   (401, 200, 200, 200, 200, 200, 200, 404),
+    "GET draft digest":                  (401, 200, 404, 200, 404, 404, 404, 404),
 }
 
 # What each role finds in a list: labels resolved by `list_labels` below.
@@ -1060,6 +1224,31 @@ LIST_MATRIX: dict[str, dict[str, set[str]]] = {
         "peer_mentor": {"learner's award", "mentor's award"}, "learner": {"learner's award"},
         "outsider": {"learner's award"},
     },
+    "nudge-rules/": {
+        "hr_admin": {"cohort's nudge rule", "organisation's nudge rule"},
+        "analyst": {"cohort's nudge rule", "organisation's nudge rule"},
+        "facilitator": {"cohort's nudge rule", "organisation's nudge rule"},
+        "expert": set(), "peer_mentor": set(), "learner": set(), "outsider": set(),
+    },
+    "nudge-messages/": {
+        "hr_admin": {"learner's nudge"}, "analyst": {"learner's nudge"}, "facilitator": {"learner's nudge"},
+        "expert": set(), "peer_mentor": set(), "learner": {"learner's nudge"}, "outsider": set(),
+    },
+    "peer-reminders/": {
+        "hr_admin": set(), "analyst": set(), "facilitator": set(), "expert": set(), "peer_mentor": set(),
+        "learner": {"learner's reminder"}, "outsider": set(),
+    },
+    "digests/": {
+        "hr_admin": {"sent digest", "draft digest"}, "analyst": {"sent digest"},
+        "facilitator": {"sent digest", "draft digest"}, "expert": {"sent digest"},
+        "peer_mentor": {"sent digest"}, "learner": {"sent digest"}, "outsider": set(),
+    },
+    "touchpoints/": {
+        "hr_admin": {"touchpoint", "other_cohort touchpoint"},
+        "analyst": {"touchpoint", "other_cohort touchpoint"},
+        "facilitator": {"touchpoint"}, "expert": {"touchpoint"}, "peer_mentor": {"touchpoint"},
+        "learner": {"touchpoint"}, "outsider": set(),
+    },
 }
 
 
@@ -1131,6 +1320,14 @@ def list_labels(s: Scene) -> dict[str, Callable[[], set]]:
         "the organisation's badges": lambda: s.organisation_badges,
         "learner's award": lambda: {str(s.learner_award.pk)},
         "mentor's award": lambda: {str(s.mentor_award.pk)},
+        "touchpoint": lambda: {s.touchpoint.pk},
+        "cohort's nudge rule": lambda: {s.nudge_rule.pk},
+        "organisation's nudge rule": lambda: {s.org_nudge_rule.pk},
+        "learner's nudge": lambda: {str(s.learner_nudge.pk)},
+        "learner's reminder": lambda: {str(s.learner_reminder.pk)},
+        "sent digest": lambda: {s.sent_digest.pk},
+        "draft digest": lambda: {s.draft_digest.pk},
+        "other_cohort touchpoint": lambda: {s.other_cohort_touchpoint.pk},
     }
 
 
@@ -1315,6 +1512,59 @@ PORTAL_CALLS: dict[str, Call] = {
                                                           badge_id="first_review_badge")),
     "first review image":                Call("get", Page("credentials:image", organization_id="signed_org",
                                                           badge_id="first_review_badge")),
+    # live sessions
+    "live sessions of cohort":           Call("get", Page("touchpoints:cohort_sessions", pk="cohort")),
+    "live sessions of other_cohort":     Call("get", Page("touchpoints:cohort_sessions", pk="other_cohort")),
+    "session page":                      Call("get", Page("touchpoints:detail", pk="touchpoint")),
+    "session page in other_cohort":      Call("get", Page("touchpoints:detail",
+                                                          pk="other_cohort_touchpoint")),
+    "answer a session":                  Call("post", Page("touchpoints:rsvp", pk="touchpoint"),
+                                              lambda s: {"response": "yes"}),
+    "session calendar file":             Call("get", Page("touchpoints:invite_ics", pk="touchpoint")),
+    "schedule session form":             Call("get", Page("touchpoints:schedule", pk="cohort")),
+    "schedule a session":                Call("post", Page("touchpoints:schedule", pk="cohort"),
+                                              lambda s: touchpoint_form()),
+    "edit session form":                 Call("get", Page("touchpoints:edit", pk="touchpoint")),
+    "edit a session":                    Call("post", Page("touchpoints:edit", pk="touchpoint"),
+                                              lambda s: touchpoint_form()),
+    "cancel session form":               Call("get", Page("touchpoints:cancel", pk="touchpoint")),
+    "cancel a session":                  Call("post", Page("touchpoints:cancel", pk="touchpoint"),
+                                              lambda s: {"reason": "Public holiday"}),
+    "attendance form":                   Call("get", Page("touchpoints:attendance", pk="past_touchpoint")),
+    "record attendance":                 Call("post", Page("touchpoints:attendance", pk="past_touchpoint"),
+                                              lambda s: {"attended": [s.w.learner.pk]}),
+    # nudges
+    "nudge preferences":                 Call("get", Page("nudges:preferences")),
+    "save nudge preferences":            Call("post", Page("nudges:preferences"),
+                                              lambda s: {"peer__email": "on", "quiet_start": ""}),
+    "unsubscribe link":                  Call("get", Page("nudges:unsubscribe", token="unsubscribe_link")),
+    "one-click unsubscribe":             Call("post", Page("nudges:unsubscribe", token="unsubscribe_link"),
+                                              lambda s: {"List-Unsubscribe": "One-Click"}),
+    "nudge approval queue":              Call("get", Page("nudges:approvals")),
+    "approve learner's nudge":           Call("post", Page("nudges:approvals"),
+                                              lambda s: {"action": "approve",
+                                                         "groups": [s.learner_nudge.group]}),
+    "nudge rules":                       Call("get", Page("nudges:rules")),
+    "new nudge rule form":               Call("get", Page("nudges:rule_new")),
+    "make a nudge rule":                 Call("post", Page("nudges:rule_new"), lambda s: {
+        "cohort": s.w.cohort.pk, "name": "Quiet", "trigger": "inactive", "days": "7", "hours_before": "24",
+        "role": "learner", "subject": "Hi", "body_text": "Hi", "send_email": "on", "mode": "approval"}),
+    "cohort's nudge rule":               Call("get", Page("nudges:rule_edit", pk="nudge_rule")),
+    "edit cohort's nudge rule":          Call("post", Page("nudges:rule_edit", pk="nudge_rule"), lambda s: {
+        "name": "Quiet", "trigger": "inactive", "days": "7", "hours_before": "24", "role": "learner",
+        "subject": "Hi", "body_text": "Hi", "send_email": "on", "mode": "approval", "is_active": "on"}),
+    "switch cohort's nudge rule off":    Call("post", Page("nudges:rule_deactivate", pk="nudge_rule")),
+    "preview cohort's nudge rule":       Call("get", Page("nudges:rule_preview", pk="nudge_rule")),
+    "nudge delivery log":                Call("get", Page("nudges:log")),
+    "remind a peer form":                Call("get", Page("nudges:remind")),
+    "remind the peer mentor":            Call("post", Page("nudges:remind"), lambda s: {
+        "cohort": s.w.cohort.pk, "recipient": s.w.peer_mentor.pk, "note": "our review"}),
+    "cohort's digests":                  Call("get", Page("nudges:cohort_digests", pk="cohort")),
+    "other_cohort's digests":            Call("get", Page("nudges:cohort_digests", pk="other_cohort")),
+    "write the digest intro":            Call("post", Page("nudges:cohort_digests", pk="cohort"),
+                                              lambda s: {"intro": "A strong week."}),
+    "sent digest page":                  Call("get", Page("nudges:digest", pk="sent_digest")),
+    "draft digest page":                 Call("get", Page("nudges:digest", pk="draft_digest")),
 }
 
 PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
@@ -1447,6 +1697,45 @@ PORTAL_MATRIX: dict[str, tuple[int | str, ...]] = {
     "issuer key":                        (200,   200,   200,   200,   200,   200,   200,   200),
     "first review achievement":          (200,   200,   200,   200,   200,   200,   200,   200),
     "first review image":                (200,   200,   200,   200,   200,   200,   200,   200),
+    # live sessions: HR admins and analysts are in no cohort, so they do not answer
+    "live sessions of cohort":           (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "live sessions of other_cohort":     (LOGIN, 200,   200,   404,   404,   404,   404,   404),
+    "session page":                      (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "session page in other_cohort":      (LOGIN, 200,   200,   404,   404,   404,   404,   404),
+    "answer a session":                  (LOGIN, 403,   403,   MOVED, MOVED, MOVED, MOVED, 404),
+    "session calendar file":             (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "schedule session form":             (LOGIN, 200,   403,   200,   403,   403,   403,   404),
+    "schedule a session":                (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "edit session form":                 (LOGIN, 200,   403,   200,   403,   403,   403,   404),
+    "edit a session":                    (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "cancel session form":               (LOGIN, 200,   403,   200,   403,   403,   403,   404),
+    "cancel a session":                  (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "attendance form":                   (LOGIN, 200,   403,   200,   403,   403,   403,   404),
+    "record attendance":                 (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    # nudges: the unsubscribe link needs no sign-in; approvals and rules are for those who
+    # run cohorts (analysts read rules and the log); a reminder goes to a fellow member
+    # (HR admins and analysts are in no cohort: the form says so)
+    "nudge preferences":                 (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "save nudge preferences":            (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "unsubscribe link":                  (200,   200,   200,   200,   200,   200,   200,   200),
+    "one-click unsubscribe":             (200,   200,   200,   200,   200,   200,   200,   200),
+    "nudge approval queue":              (LOGIN, 200,   403,   200,   403,   403,   403,   403),
+    "approve learner's nudge":           (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   403),
+    "nudge rules":                       (LOGIN, 200,   200,   200,   403,   403,   403,   403),
+    "new nudge rule form":               (LOGIN, 200,   403,   200,   403,   403,   403,   403),
+    "make a nudge rule":                 (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   403),
+    "cohort's nudge rule":               (LOGIN, 200,   200,   200,   404,   404,   404,   404),
+    "edit cohort's nudge rule":          (LOGIN, MOVED, 403,   MOVED, 404,   404,   404,   404),
+    "switch cohort's nudge rule off":    (LOGIN, MOVED, 403,   MOVED, 404,   404,   404,   404),
+    "preview cohort's nudge rule":       (LOGIN, 200,   200,   200,   404,   404,   404,   404),
+    "nudge delivery log":                (LOGIN, 200,   200,   200,   403,   403,   403,   403),
+    "remind a peer form":                (LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "remind the peer mentor":            (LOGIN, 200,   200,   MOVED, MOVED, 200,   MOVED, 200),
+    "cohort's digests":                  (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "other_cohort's digests":            (LOGIN, 200,   200,   404,   404,   404,   404,   404),
+    "write the digest intro":            (LOGIN, MOVED, 403,   MOVED, 403,   403,   403,   404),
+    "sent digest page":                  (LOGIN, 200,   200,   200,   200,   200,   200,   404),
+    "draft digest page":                 (LOGIN, 200,   404,   200,   404,   404,   404,   404),
 }
 
 
@@ -1471,7 +1760,7 @@ def test_the_matrix_covers_every_api_collection():
     listed = {name.removesuffix("/") for name in LIST_MATRIX}
     assert registered == listed
     called = {call.url.collection for call in API_CALLS.values()}
-    assert registered | {"me", "organization", ""} == called
+    assert registered | {"me", "organization", "nudge-preferences", ""} == called
     # Extra actions (e.g. cohorts/{pk}/arrange-squads/) are endpoints too.
     # A nested id in an action's path is a regex group (attachments/(?P<attachment_id>[0-9]+)).
     extra_actions = {
