@@ -211,6 +211,10 @@ SPECTACULAR_SETTINGS = {
         "AllocationStateEnum": "peer_review.models.AllocationState",
         "GradeStateEnum": "peer_review.models.GradeState",
         "CaseStateEnum": "peer_review.models.CaseState",
+        "RsvpResponseEnum": "touchpoints.models.RsvpResponse",
+        "NudgeAudienceRoleEnum": "nudges.models.AudienceRole",
+        "MessageStateEnum": "nudges.models.MessageState",
+        "DigestStateEnum": "nudges.models.DigestState",
     },
 }
 
