@@ -136,6 +136,7 @@ ORGANIZATION_PATH = {
     NudgeRule: "organization",
     DeliverySettings: "organization",
     NudgeMessage: "organization",
+    Digest: "cohort__organization",
 }
 
 # Rows every organisation reads and none owns: the house default point rules and badges.
@@ -374,6 +375,7 @@ API_COLLECTIONS = {
     "nudge-rules": NudgeRule,
     "nudge-messages": NudgeMessage,
     "peer-reminders": NudgeMessage,
+    "digests": Digest,
 }
 
 
