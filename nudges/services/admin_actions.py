@@ -17,7 +17,7 @@ def messages_retry(*, actor, messages) -> int:
     """Queue failed messages again with a fresh count of attempts; messages in any other
     state are left as they are. `messages` is a queryset already scoped to the actor.
     Returns how many were queued."""
-    failed = list(messages.select_for_update().filter(state=MessageState.FAILED)
+    failed = list(messages.select_for_update(of=("self",)).filter(state=MessageState.FAILED)
                   .select_related("organization"))
     if not failed:
         return 0

@@ -91,8 +91,9 @@ def rule_create(*, actor, cohort, **fields) -> NudgeRule:
 def rule_update(*, actor, rule: NudgeRule, **fields) -> NudgeRule:
     """Change a rule the actor manages; `is_active=False` switches it off (its log stays)."""
     require(actor, "nudges.rules.manage", rule)
-    rule = NudgeRule.objects.select_for_update().select_related("cohort", "squad", "organization").get(
-        pk=rule.pk)
+    # of=("self",): PostgreSQL cannot lock the optional cohort and squad rows of an outer join.
+    rule = NudgeRule.objects.select_for_update(of=("self",)).select_related(
+        "cohort", "squad", "organization").get(pk=rule.pk)
     audited = list(EDITABLE)
     before = audit.snapshot(rule, audited)
     _apply(rule, fields)
