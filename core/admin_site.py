@@ -168,3 +168,27 @@ class ReadOnlyOrgScopedAdmin(OrgScopedAdmin):
 
     def get_actions(self, request):
         return {}
+
+
+class OrganizationFormAdmin(OrgScopedAdmin):
+    """For rows an HR admin owns in their organisation: the form gets the admin's
+    organisation (`organization_id` keyword; None for operators, who choose it), and
+    the "organization" field is hidden from everyone but operators."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        organization_id = None if request.user.is_superuser else request.user.organization_id
+
+        class ScopedForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, organization_id=organization_id, **inner)
+
+        return ScopedForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        first = dict(fieldsets[0][1])
+        first["fields"] = [name for name in first["fields"] if name != "organization"]
+        return [(fieldsets[0][0], first), *fieldsets[1:]]

@@ -1,5 +1,8 @@
+import zoneinfo
+
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -19,3 +22,25 @@ class FastSelect(forms.Select):
              for v, label in self.choices),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class CohortDateTimeField(forms.DateTimeField):
+    """A date and time typed in the cohort's timezone, whatever the facilitator's own is."""
+
+    def __init__(self, *, tz: str = "UTC", **kwargs):
+        kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                        format="%Y-%m-%dT%H:%M"))
+        kwargs.setdefault("input_formats", DATETIME_INPUT_FORMATS)
+        super().__init__(**kwargs)
+        self.tz = zoneinfo.ZoneInfo(tz)
+
+    def to_python(self, value):
+        with timezone.override(self.tz):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        with timezone.override(self.tz):
+            return super().prepare_value(value)

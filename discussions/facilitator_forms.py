@@ -11,29 +11,10 @@ from django import forms
 from django.forms import formset_factory
 from django.utils import timezone
 
+from core.widgets import CohortDateTimeField
+
 from .models import FlagOutcome
 from .services.moderation import MESSAGE_MAX_LENGTH
-
-DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class CohortDateTimeField(forms.DateTimeField):
-    """A date and time typed in the cohort's timezone (whatever the facilitator's own is)."""
-
-    def __init__(self, *, tz: str = "UTC", **kwargs):
-        kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                        format="%Y-%m-%dT%H:%M"))
-        kwargs.setdefault("input_formats", DATETIME_INPUT_FORMATS)
-        super().__init__(**kwargs)
-        self.tz = zoneinfo.ZoneInfo(tz)
-
-    def to_python(self, value):
-        with timezone.override(self.tz):
-            return super().to_python(value)
-
-    def prepare_value(self, value):
-        with timezone.override(self.tz):
-            return super().prepare_value(value)
 
 
 class PromptForm(forms.Form):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 
 from core import audit, policy
-from core.admin_site import OrgScopedAdmin, admin_site
+from core.admin_site import OrganizationFormAdmin, OrgScopedAdmin, admin_site
 
 from . import services
 from .badge_models import Badge, BadgeAward
@@ -57,7 +57,7 @@ class PointRuleForm(OwnCodeForm):
                   "is_active", "min_words", "min_rating", "min_accuracy", "only_first"]
 
 
-class HouseDefaultsAdmin(OrgScopedAdmin):
+class HouseDefaultsAdmin(OrganizationFormAdmin):
     """HR admins edit their organisation's rows and read the house defaults, which
     only platform operators change; "Override for my organisation" copies a default
     as the organisation's own."""
@@ -67,24 +67,6 @@ class HouseDefaultsAdmin(OrgScopedAdmin):
     # What the override action says: the rows' name, and what to do next.
     copied_noun = ("row", "rows")
     copied_hint = "edit them to change them for your organisation."
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        organization_id = None if request.user.is_superuser else request.user.organization_id
-
-        class ScopedForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, organization_id=organization_id, **inner)
-
-        return ScopedForm
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        first = dict(fieldsets[0][1])
-        first["fields"] = [name for name in first["fields"] if name != "organization"]
-        return [(fieldsets[0][0], first), *fieldsets[1:]]
 
     def has_view_permission(self, request, obj=None):
         # The house defaults have no organisation; HR admins read them to override them.

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core import policy
-from core.admin_site import OrgScopedAdmin, admin_site
+from core.admin_site import OrganizationFormAdmin, OrgScopedAdmin, admin_site
 
 from . import rendering, services, triggers
 from .models import DeliverySettings, Digest, Message, MessageState, NudgeRule
@@ -72,7 +72,7 @@ VARIABLES_HELP = "Variables: " + ", ".join(
 
 
 @admin.register(NudgeRule, site=admin_site)
-class NudgeRuleAdmin(OrgScopedAdmin):
+class NudgeRuleAdmin(OrganizationFormAdmin):
     form = NudgeRuleForm
     organization_field = "organization"
     view_permission = change_permission = "nudges.rules.manage"
@@ -88,24 +88,6 @@ class NudgeRuleAdmin(OrgScopedAdmin):
         ("Message", {"fields": ["subject", "body_text", "body_html", "send_email", "send_in_app", "preview"],
                      "description": VARIABLES_HELP}),
     ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        organization_id = None if request.user.is_superuser else request.user.organization_id
-
-        class ScopedForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, organization_id=organization_id, **inner)
-
-        return ScopedForm
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        first = dict(fieldsets[0][1])
-        first["fields"] = [name for name in first["fields"] if name != "organization"]
-        return [(fieldsets[0][0], first), *fieldsets[1:]]
 
     @admin.display(description="Audience")
     def audience(self, rule: NudgeRule) -> str:
