@@ -71,3 +71,13 @@ def test_emit_many_records_one_event_per_subject_and_returns_their_ids(world):
     assert sorted((e.subject_id, e.payload["n"]) for e in events.values()) == sorted(
         [(str(world.cohort.pk), 1), (str(world.other_cohort.pk), 2)]
     )
+
+
+def test_text_and_json_with_tabs_newlines_and_backslashes_arrive_unchanged(world):
+    # On PostgreSQL the rows travel by COPY, whose text format escapes these characters.
+    awkward = "tab\there\nnew line \\N back\\slash, quote ' \" and ünïcode"
+    insert_rows(Event, [{"organization_id": world.org.pk, "verb": "member_added", "subject_type": awkward,
+                         "payload": {"text": awkward, "nothing": None}}])
+    event = Event.objects.get(verb="member_added")
+    assert event.subject_type == awkward
+    assert event.payload == {"text": awkward, "nothing": None}
