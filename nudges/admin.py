@@ -16,12 +16,6 @@ from core.admin_site import OrganizationFormAdmin, OrgScopedAdmin, admin_site
 from . import rendering, services, triggers
 from .models import DeliverySettings, Digest, Message, MessageState, NudgeRule
 
-# The organisation's delivery settings are edited only here, so their tenancy and
-# scoping rules live beside their admin.
-policy.register_tenant(DeliverySettings, lambda row: row.organization_id)
-policy.register_scope(DeliverySettings, lambda queryset, user, roles: queryset.filter(
-    organization_id=roles.organization_id))
-
 
 class NudgeRuleForm(forms.ModelForm):
     class Meta:

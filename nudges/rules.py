@@ -7,17 +7,20 @@
 * Approval queue: facilitators approve or skip proposed nudges of their cohorts; HR
   admins of the organisation too.
 * Peer reminders: any member of a cohort reminds another member.
+* Delivery settings (send window, weekly cap): the organisation's own, edited by HR
+  admins in admin.
 """
 
 from django.db.models import Q
 
 from core import policy
 
-from .models import Digest, Message, NudgeRule
+from .models import DeliverySettings, Digest, Message, NudgeRule
 
 policy.register_tenant(NudgeRule, lambda rule: rule.organization_id)
 policy.register_tenant(Message, lambda message: message.organization_id)
 policy.register_tenant(Digest, lambda digest: digest.cohort.organization_id)
+policy.register_tenant(DeliverySettings, lambda row: row.organization_id)
 
 
 def _runs(roles: policy.Roles, cohort) -> bool:
@@ -75,3 +78,5 @@ def _scope_digests(queryset, user, roles: policy.Roles):
 policy.register_scope(NudgeRule, _scope_rules)
 policy.register_scope(Digest, _scope_digests)
 policy.register_scope(Message, _scope_messages)
+policy.register_scope(DeliverySettings, lambda queryset, user, roles: queryset.filter(
+    organization_id=roles.organization_id))
