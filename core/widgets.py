@@ -27,8 +27,9 @@ class FastSelect(forms.Select):
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-class CohortDateTimeField(forms.DateTimeField):
-    """A date and time typed in the cohort's timezone, whatever the facilitator's own is."""
+class ZonedDateTimeField(forms.DateTimeField):
+    """A date and time typed and shown in a given timezone (the cohort's for prompts and
+    sessions, the facilitator's own for assignment dates), whatever the server's is."""
 
     def __init__(self, *, tz: str = "UTC", **kwargs):
         kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"},

@@ -11,7 +11,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils import timezone
 
-from core.widgets import CohortDateTimeField
+from core.widgets import ZonedDateTimeField
 
 from .models import FlagOutcome
 from .services.moderation import MESSAGE_MAX_LENGTH
@@ -21,14 +21,14 @@ class PromptForm(forms.Form):
     title = forms.CharField(max_length=200)
     body = forms.CharField(label="Prompt", widget=forms.Textarea(attrs={"rows": 6}),
                            help_text="Markdown: **bold**, lists, links.")
-    due_at = CohortDateTimeField(label="Due")
+    due_at = ZonedDateTimeField(label="Due")
     minutes = forms.IntegerField(label="Effort in minutes", min_value=1, max_value=600, initial=20)
     step = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         self.cohort = cohort
-        self.fields["due_at"] = CohortDateTimeField(
+        self.fields["due_at"] = ZonedDateTimeField(
             label="Due", tz=cohort.timezone,
             help_text=f"In the cohort's timezone ({cohort.timezone}).")
 

@@ -5,19 +5,17 @@ check input; the services hold the rules."""
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.widgets import ZonedDateTimeField
 
 from .models import DisputeOutcome, Rubric
 from .services.rubrics import MAX_CRITERIA, MAX_LEVELS
 
 CRITERION_ROWS, LEVEL_ROWS = 6, 5
-DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
 def points_label(points) -> str:
@@ -29,26 +27,6 @@ def level_choice(index: int, level) -> str:
     """ "3 · 2 points · Clear": the level as people count them, its points and descriptor."""
     points = points_label(level.points)
     return f"{index + 1} · {points} point{'' if points == '1' else 's'} · {level.descriptor}"
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed (and shown) in a given timezone: the facilitator's own."""
-
-    def __init__(self, *, tz: str = "UTC", **kwargs):
-        kwargs.setdefault(
-            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-        )
-        kwargs.setdefault("input_formats", DATETIME_INPUT_FORMATS)
-        super().__init__(**kwargs)
-        self.tz = zoneinfo.ZoneInfo(tz)
-
-    def to_python(self, value):
-        with timezone.override(self.tz):
-            return super().to_python(value)
-
-    def prepare_value(self, value):
-        with timezone.override(self.tz):
-            return super().prepare_value(value)
 
 
 # --- the rubric editor -----------------------------------------------------------------
@@ -293,9 +271,9 @@ class AssignmentForm(forms.Form):
         error_messages={"required": "Choose a rubric."},
         help_text="Published rubrics of your organisation; publishing the assignment freezes this version.",
     )
-    submission_opens_at = LocalDateTimeField(label="Submissions open")
-    submission_due_at = LocalDateTimeField(label="Submissions close")
-    review_due_at = LocalDateTimeField(
+    submission_opens_at = ZonedDateTimeField(label="Submissions open")
+    submission_due_at = ZonedDateTimeField(label="Submissions close")
+    review_due_at = ZonedDateTimeField(
         label="Reviews close",
         help_text="Reviews open when submissions close; late work is accepted until here.",
     )
@@ -358,7 +336,7 @@ class AssignmentForm(forms.Form):
         help_text = f"In your timezone ({tz})."
         for name in ("submission_opens_at", "submission_due_at", "review_due_at"):
             old = self.fields[name]
-            self.fields[name] = LocalDateTimeField(
+            self.fields[name] = ZonedDateTimeField(
                 label=old.label, tz=tz, help_text=" ".join(filter(None, [old.help_text, help_text]))
             )
         self.fields["rubric"].queryset = rubrics

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import forms
 
-from core.widgets import CohortDateTimeField
+from core.widgets import ZonedDateTimeField
 
 from .models import MAX_MINUTES, MIN_MINUTES, Touchpoint
 from .services import CANCEL_REASON_MAX_LENGTH
@@ -19,7 +19,7 @@ class TouchpointForm(forms.Form):
         label="Who is invited", queryset=None, required=False, empty_label="The whole cohort",
         help_text="A squad-only session invites that squad and the cohort's facilitators and experts.",
         error_messages={"invalid_choice": "Choose a squad of this cohort."})
-    starts_at = CohortDateTimeField(label="Starts")
+    starts_at = ZonedDateTimeField(label="Starts")
     duration_minutes = forms.IntegerField(
         label="Length in minutes", initial=20,
         widget=forms.NumberInput(attrs={"min": MIN_MINUTES, "max": MAX_MINUTES, "step": 5}),
@@ -38,7 +38,7 @@ class TouchpointForm(forms.Form):
 
     def __init__(self, *args, cohort, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["starts_at"] = CohortDateTimeField(
+        self.fields["starts_at"] = ZonedDateTimeField(
             label="Starts", tz=cohort.timezone, help_text=f"In the cohort's timezone ({cohort.timezone}).",
             error_messages={"required": "Say when the session starts.",
                             "invalid": "Enter a date and time."})
