@@ -6,9 +6,9 @@ paths that write tens of thousands of rows at once (a cohort's review allocation
 grades of a whole assignment, their events) that is seconds of work for milliseconds
 of SQL. `insert_rows` takes plain dicts, fills in the model's Python-side defaults,
 prepares only the values that need it (dates, JSON, UUIDs) and sends them in bulk: on
-PostgreSQL with COPY (the driver parses nothing per value; a multi-row INSERT there
-spends most of its time splitting thousands of placeholders in Python), elsewhere up
-to 500 rows in each multi-row INSERT.
+PostgreSQL, from 200 rows, by COPY (a multi-row INSERT there spends most of its time
+in the driver, splitting thousands of placeholders in Python); otherwise up to 500
+rows in each multi-row INSERT.
 
 It skips `save()`, signals and `full_clean()`, exactly as `bulk_create` does; callers
 validate before they write.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from itertools import chain, islice
 
 from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
@@ -32,6 +33,9 @@ BATCH_SIZE = 5000
 # PostgreSQL (65,535).
 MULTI_ROW = 500
 MAX_PARAMETERS = 30000
+# From this many rows PostgreSQL gets COPY; a handful goes as one INSERT, which needs
+# no temporary table when conflicts are skipped.
+COPY_FROM = 200
 
 
 def _plain_str(value):
@@ -76,8 +80,12 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping], *, ignore_co
             out.append(value if prepare is None or value is None else prepare(value))
         return tuple(out)
 
+    prepared = map(values, rows)
     if connection.vendor == "postgresql":
-        return _copy_rows(model, fields, map(values, rows), ignore_conflicts=ignore_conflicts)
+        first = list(islice(prepared, COPY_FROM))
+        if len(first) == COPY_FROM:
+            return _copy_rows(model, fields, chain(first, prepared), ignore_conflicts=ignore_conflicts)
+        prepared = iter(first)
 
     quote = connection.ops.quote_name
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
@@ -107,8 +115,8 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping], *, ignore_co
             cursor.execute(statement(rest), [value for row in batch[-rest:] for value in row])
 
     with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(values(row))
+        for row in prepared:
+            batch.append(row)
             if len(batch) >= BATCH_SIZE:
                 flush(cursor)
                 sent += len(batch)

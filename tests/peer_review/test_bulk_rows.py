@@ -38,7 +38,10 @@ def test_rows_get_their_values_and_the_models_defaults(world):
     assert abs(second.occurred_at - timezone.now()) < dt.timedelta(minutes=1)
 
 
-def test_conflicting_rows_are_skipped_when_asked(world, make_assignment, learners, timeline):
+@pytest.mark.parametrize("copy_from", [1, 200], ids=["copy", "insert"])
+def test_conflicting_rows_are_skipped_when_asked(world, make_assignment, learners, timeline, monkeypatch,
+                                                 copy_from):
+    monkeypatch.setattr("core.bulk.COPY_FROM", copy_from)
     assignment = make_assignment()
     people = [world.learner, world.peer_mentor]
     rows = [{"assignment_id": assignment.pk, "reviewer_id": person.pk, "weight": 0.5} for person in people]
@@ -73,8 +76,10 @@ def test_emit_many_records_one_event_per_subject_and_returns_their_ids(world):
     )
 
 
-def test_text_and_json_with_tabs_newlines_and_backslashes_arrive_unchanged(world):
-    # On PostgreSQL the rows travel by COPY, whose text format escapes these characters.
+@pytest.mark.parametrize("copy_from", [1, 200], ids=["copy", "insert"])
+def test_text_and_json_with_tabs_newlines_and_backslashes_arrive_unchanged(world, monkeypatch, copy_from):
+    # On PostgreSQL many rows travel by COPY, whose text format escapes these characters.
+    monkeypatch.setattr("core.bulk.COPY_FROM", copy_from)
     awkward = "tab\there\nnew line \\N back\\slash, quote ' \" and ünïcode"
     insert_rows(Event, [{"organization_id": world.org.pk, "verb": "member_added", "subject_type": awkward,
                          "payload": {"text": awkward, "nothing": None}}])
