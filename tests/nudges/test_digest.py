@@ -179,6 +179,9 @@ def test_the_facilitator_previews_and_writes_the_intro_then_the_archive_shows_it
     digest = Digest.objects.get(cohort=week.cohort, state="sent")
     assert "A strong week for concrete examples." in mail.outbox[0].body
     learner = portal_client(week.learner)
+    # A learner finds the archive from the cohort page, without the email.
+    cohort_page = learner.get(reverse("portal:cohort_detail", args=[week.cohort.pk])).content.decode()
+    assert f'href="{url}"' in cohort_page
     archive = learner.get(url).content.decode()
     assert reverse("nudges:digest", args=[digest.pk]) in archive
     shown = learner.get(reverse("nudges:digest", args=[digest.pk])).content.decode()
